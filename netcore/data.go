@@ -1,0 +1,203 @@
+package netcore
+
+import (
+	"context"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// DefaultSendSize is the egg's socket-send-size: SendAll sends at most this
+// many bytes per call.
+const DefaultSendSize = 16384
+
+type callTimeoutKey struct{}
+
+// WithCallTimeout returns a context under which every wait of a netcore
+// call is limited by d instead of the socket's own timeout for that kind of
+// call (0 = no limit), like parameterizing the egg's timeout parameters
+// around one call.
+func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, callTimeoutKey{}, d)
+}
+
+// callTimeout picks the per-call override from ctx, else the socket's own.
+func callTimeout(ctx context.Context, own time.Duration) time.Duration {
+	if d, ok := ctx.Value(callTimeoutKey{}).(time.Duration); ok {
+		return d
+	}
+	return own
+}
+
+// SetSendSize sets the chunk size of SendAll and of the stream writer;
+// 0 means unlimited. The default is DefaultSendSize.
+func (s *Socket) SetSendSize(n int) {
+	if n < 0 {
+		n = 0
+	}
+	s.sendSize.Store(int64(n))
+}
+
+// SendSize returns the chunk size of SendAll (0 = unlimited).
+func (s *Socket) SendSize() int { return int(s.sendSize.Load()) }
+
+// Receive reads into p, like the egg's socket-receive! (use a subslice for
+// its start and end offsets). It waits up to the receive timeout each time
+// nothing is there. 0 bytes from a stream socket means the peer shut down
+// its side; on a datagram socket it is an empty datagram. A timeout leaves
+// the socket open.
+func (s *Socket) Receive(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
+	n, _, err := s.receive(ctx, "receive", p, flags, false, callTimeout(ctx, s.Timeouts().Receive))
+	return n, err
+}
+
+// ReceiveN reads up to n bytes into a new buffer (the egg's socket-receive).
+func (s *Socket) ReceiveN(ctx context.Context, n int, flags MsgFlags) ([]byte, error) {
+	if n < 0 {
+		return nil, invalidf("receive", "negative length %d", n)
+	}
+	buf := make([]byte, n)
+	m, err := s.Receive(ctx, buf, flags)
+	return buf[:m], err
+}
+
+// ReceiveFrom reads into p and returns the sender's address; the zero Addr
+// for a connected stream socket (socket-receive-from!).
+func (s *Socket) ReceiveFrom(ctx context.Context, p []byte, flags MsgFlags) (int, Addr, error) {
+	return s.receive(ctx, "receive-from", p, flags, true, callTimeout(ctx, s.Timeouts().Receive))
+}
+
+// ReceiveWithin is chibi's receive!/non-blocking: it waits at most timeout
+// (0 = not at all) and reports ok=false, with no error, when nothing came.
+func (s *Socket) ReceiveWithin(ctx context.Context, p []byte, timeout time.Duration, flags MsgFlags) (n int, ok bool, err error) {
+	n, _, err = s.receive(ctx, "receive", p, flags, false, nonBlockingTimeout(timeout))
+	return nothingOnTimeout(n, err)
+}
+
+// nonBlockingTimeout turns chibi's "0 = do not wait" into a wait short
+// enough to return at once.
+func nonBlockingTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return time.Nanosecond
+	}
+	return d
+}
+
+func nothingOnTimeout(n int, err error) (int, bool, error) {
+	if err != nil && ClassOf(err) == ClassTimeout {
+		return 0, false, nil
+	}
+	return n, err == nil, err
+}
+
+func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlags, from bool, timeout time.Duration) (int, Addr, error) {
+	var n int
+	var sa unix.Sockaddr
+	var recvErr error
+	err := s.await(ctx, op, Addr{}, false, timeout, func(fd int) bool {
+		start := time.Now()
+		if from || flags != 0 {
+			n, sa, recvErr = unix.Recvfrom(fd, p, int(flags))
+		} else {
+			n, recvErr = unix.Read(fd, p)
+		}
+		if s.trace != nil {
+			s.traceCall(syscallName(op, "recvfrom", from || flags != 0), start, n, recvErr, "%d, %d bytes, %s", fd, len(p), flags)
+		}
+		return recvErr != unix.EAGAIN && recvErr != unix.EINTR
+	})
+	if err == nil {
+		err = recvErr
+	}
+	if err != nil {
+		return 0, Addr{}, sysError(op, Addr{}, err)
+	}
+	return n, addrFromSockaddr(sa), nil
+}
+
+func syscallName(op, full string, useFull bool) string {
+	if useFull {
+		return full
+	}
+	if op == "receive" {
+		return "read"
+	}
+	return "write"
+}
+
+// Send sends from p and returns how many bytes went, which may be fewer
+// than len(p) (the egg's socket-send). It waits up to the send timeout each
+// time the socket cannot take more. SIGPIPE is never raised: a closed peer
+// gives EPIPE.
+func (s *Socket) Send(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
+	return s.send(ctx, "send", p, Addr{}, flags, callTimeout(ctx, s.Timeouts().Send))
+}
+
+// SendTo sends p as one datagram (or stream write) to an address
+// (socket-send-to).
+func (s *Socket) SendTo(ctx context.Context, p []byte, to Addr, flags MsgFlags) (int, error) {
+	if !to.IsValid() {
+		return 0, invalidf("send-to", "no destination address")
+	}
+	return s.send(ctx, "send-to", p, to, flags, callTimeout(ctx, s.Timeouts().Send))
+}
+
+// SendWithin is chibi's send/non-blocking: it waits at most timeout (0 = not
+// at all) and reports ok=false, with no error, when nothing could be sent.
+func (s *Socket) SendWithin(ctx context.Context, p []byte, timeout time.Duration, flags MsgFlags) (n int, ok bool, err error) {
+	n, err = s.send(ctx, "send", p, Addr{}, flags, nonBlockingTimeout(timeout))
+	return nothingOnTimeout(n, err)
+}
+
+// SendAll sends all of p in chunks of SendSize (socket-send-all), each chunk
+// with its own send timeout. On a connected datagram socket every chunk is a
+// datagram. On failure it returns how much was sent.
+func (s *Socket) SendAll(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
+	chunk := s.SendSize()
+	sent := 0
+	for {
+		end := len(p)
+		if chunk > 0 && end-sent > chunk {
+			end = sent + chunk
+		}
+		n, err := s.Send(ctx, p[sent:end], flags)
+		sent += n
+		if err != nil || sent >= len(p) {
+			return sent, err
+		}
+	}
+}
+
+func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags MsgFlags, timeout time.Duration) (int, error) {
+	var sa unix.Sockaddr
+	if to.IsValid() {
+		var err error
+		if sa, err = to.sockaddr(); err != nil {
+			return 0, &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
+		}
+	}
+	var n int
+	var sendErr error
+	err := s.await(ctx, op, to, true, timeout, func(fd int) bool {
+		start := time.Now()
+		n, sendErr = unix.SendmsgN(fd, p, nil, sa, int(flags)|msgNoSignal)
+		if s.trace != nil {
+			s.traceCall("sendmsg", start, n, sendErr, "%d, %d bytes, %s, %s", fd, len(p), destText(to), flags)
+		}
+		return sendErr != unix.EAGAIN && sendErr != unix.EINTR
+	})
+	if err == nil {
+		err = sendErr
+	}
+	if err != nil {
+		return 0, sysError(op, to, err)
+	}
+	return n, nil
+}
+
+func destText(to Addr) string {
+	if to.IsValid() {
+		return "to " + to.String()
+	}
+	return "connected peer"
+}

@@ -1,0 +1,481 @@
+package netcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Timeouts bound the waits of a socket's operations, after the egg's
+// parameters socket-connect-timeout and friends. Each one limits a single
+// wait, not a whole operation (a send-all waits once per chunk). Zero means
+// no limit.
+type Timeouts struct {
+	Connect time.Duration
+	Accept  time.Duration
+	Receive time.Duration
+	Send    time.Duration
+}
+
+// DefaultTimeouts are the egg's defaults: no limit on connect and accept,
+// one minute for each receive and send wait.
+var DefaultTimeouts = Timeouts{Receive: time.Minute, Send: time.Minute}
+
+// Socket is an open socket. Its file descriptor is non-blocking and
+// close-on-exec; blocking calls park the goroutine on the runtime poller.
+// A Socket may be used by one reader and one writer at the same time.
+type Socket struct {
+	fd     int
+	family Family
+	typ    SockType
+	proto  Protocol
+	trace  TraceFunc
+
+	timeouts atomic.Pointer[Timeouts]
+	sendSize atomic.Int64
+
+	// The descriptor joins the runtime poller on its first wait, not at
+	// creation: an unconnected TCP socket polls as writable, and a poller
+	// that saw that would wake a connect's wait for nothing (Go's net
+	// package registers after connect(2) for the same reason).
+	mu     sync.Mutex // guards registration and closed
+	closed bool
+	pfd    atomic.Pointer[pollFD]
+}
+
+type pollFD struct {
+	file *os.File
+	rc   syscall.RawConn
+}
+
+// Option configures a socket as it is created.
+type Option func(*Socket)
+
+// WithTrace reports every system call of the socket to fn, from the
+// socket(2) call on.
+func WithTrace(fn TraceFunc) Option { return func(s *Socket) { s.trace = fn } }
+
+// WithTimeouts sets the socket's timeouts instead of DefaultTimeouts.
+func WithTimeouts(t Timeouts) Option {
+	return func(s *Socket) { s.timeouts.Store(&t) }
+}
+
+// NewSocket creates a socket like the egg's (socket family type protocol).
+// A TCP socket gets TCP_NODELAY, as Go's net package gives it; it is an
+// ordinary option that can be turned off.
+func NewSocket(family Family, typ SockType, proto Protocol, opts ...Option) (*Socket, error) {
+	s := configured(family, typ, proto, opts)
+	start := time.Now()
+	fd, err := sysSocket(family, typ, proto)
+	if s.trace != nil {
+		s.traceCall("socket", start, fd, err, "%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d", family.CName(), typ.CName(), int(proto))
+	}
+	if err != nil {
+		return nil, sysError("socket", Addr{}, err)
+	}
+	s.fd = fd
+	s.setDefaultOptions()
+	return s, nil
+}
+
+// configured returns a socket value, not yet open, with defaults and opts.
+func configured(family Family, typ SockType, proto Protocol, opts []Option) *Socket {
+	s := &Socket{fd: -1, family: family, typ: typ, proto: proto}
+	s.timeouts.Store(&DefaultTimeouts)
+	s.sendSize.Store(DefaultSendSize)
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
+}
+
+// derive wraps a descriptor the kernel made for us (accept, socketpair) with
+// the family, type, protocol, trace hook and timeouts of parent.
+func (parent *Socket) derive(fd int, family Family) *Socket {
+	s := &Socket{fd: fd, family: family, typ: parent.typ, proto: parent.proto, trace: parent.trace}
+	s.timeouts.Store(parent.timeouts.Load())
+	s.sendSize.Store(parent.sendSize.Load())
+	s.setDefaultOptions()
+	return s
+}
+
+// isTCP reports whether s is a TCP socket.
+func (s *Socket) isTCP() bool {
+	return (s.family == FamilyInet || s.family == FamilyInet6) && s.typ == SockStream &&
+		(s.proto == ProtoDefault || s.proto == ProtoTCP)
+}
+
+func (s *Socket) setDefaultOptions() {
+	if s.isTCP() {
+		// Best effort, as in Go's net package: a socket without it still works.
+		_ = s.setInt("setsockopt", unix.IPPROTO_TCP, unix.TCP_NODELAY, "IPPROTO_TCP, TCP_NODELAY", 1)
+	}
+}
+
+// Fd returns the file descriptor (the egg's socket-fileno).
+func (s *Socket) Fd() int { return s.fd }
+
+// Family returns the address family the socket was created with.
+func (s *Socket) Family() Family { return s.family }
+
+// Type returns the socket type.
+func (s *Socket) Type() SockType { return s.typ }
+
+// Protocol returns the protocol the socket was created with (0 = default).
+func (s *Socket) Protocol() Protocol { return s.proto }
+
+// String describes the socket as the egg prints it.
+func (s *Socket) String() string {
+	return fmt.Sprintf("#<socket fd:%d %s %s>", s.fd, s.family, s.typ)
+}
+
+// Timeouts returns the socket's current timeouts.
+func (s *Socket) Timeouts() Timeouts { return *s.timeouts.Load() }
+
+// SetTimeouts replaces the socket's timeouts; waits already under way keep
+// the limit they started with.
+func (s *Socket) SetTimeouts(t Timeouts) { s.timeouts.Store(&t) }
+
+// control runs fn with the descriptor, guarded against a concurrent Close.
+func (s *Socket) control(fn func(fd int) error) error {
+	if p := s.pfd.Load(); p != nil {
+		var opErr error
+		if err := p.rc.Control(func(fd uintptr) { opErr = fn(int(fd)) }); err != nil {
+			return err
+		}
+		return opErr
+	}
+	s.mu.Lock()
+	if s.pfd.Load() != nil { // registered meanwhile
+		s.mu.Unlock()
+		return s.control(fn)
+	}
+	defer s.mu.Unlock()
+	if s.closed {
+		return os.ErrClosed
+	}
+	return fn(s.fd)
+}
+
+// poller registers the descriptor with the runtime poller once.
+func (s *Socket) poller() (*pollFD, error) {
+	if p := s.pfd.Load(); p != nil {
+		return p, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p := s.pfd.Load(); p != nil {
+		return p, nil
+	}
+	if s.closed {
+		return nil, os.ErrClosed
+	}
+	file := os.NewFile(uintptr(s.fd), fmt.Sprintf("socket:%d", s.fd))
+	rc, err := file.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	p := &pollFD{file: file, rc: rc}
+	s.pfd.Store(p)
+	return p, nil
+}
+
+// aLongTimeAgo is a deadline in the past, to wake a wait at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// await calls try until it reports done, waiting between calls for the
+// descriptor to become readable (or writable) on the runtime poller, up to
+// timeout (0 = none) and the context. try does the system call and keeps
+// its own result; await returns only the failure of the wait itself.
+func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, timeout time.Duration, try func(fd int) bool) error {
+	p, err := s.poller()
+	if err != nil {
+		return sysError(op, addr, err)
+	}
+	setDeadline, event, wait := p.file.SetReadDeadline, "POLLIN", p.rc.Read
+	if write {
+		setDeadline, event, wait = p.file.SetWriteDeadline, "POLLOUT", p.rc.Write
+	}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	if !deadline.IsZero() {
+		_ = setDeadline(deadline)
+	}
+	var stop func() bool
+	var fired chan struct{}
+	if ctx.Done() != nil {
+		fired = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			_ = setDeadline(aLongTimeAgo)
+			close(fired)
+		})
+	}
+
+	var waitStart time.Time
+	traceWait := func(fd uintptr, ready int) {
+		if s.trace != nil && !waitStart.IsZero() {
+			s.traceCall("poll", waitStart, ready, nil, "fd %d, %s, timeout %s", fd, event, timeoutText(timeout))
+		}
+	}
+	err = wait(func(fd uintptr) bool {
+		traceWait(fd, 1)
+		if try(int(fd)) {
+			return true
+		}
+		waitStart = time.Now()
+		return false
+	})
+	if stop != nil && !stop() {
+		<-fired // the deadline was moved; wait until that is done before resetting it
+	}
+	if !deadline.IsZero() || fired != nil {
+		_ = setDeadline(time.Time{})
+	}
+	if err == nil {
+		return nil
+	}
+	traceWait(uintptr(s.fd), 0)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		if ctx.Err() != nil {
+			return sysError(op, addr, ctx.Err())
+		}
+		return timeoutError(op, addr, timeout)
+	}
+	return sysError(op, addr, err)
+}
+
+func timeoutText(d time.Duration) string {
+	if d <= 0 {
+		return "none"
+	}
+	return d.String()
+}
+
+// Bind gives the socket a local address (the egg's socket-bind).
+func (s *Socket) Bind(a Addr) error {
+	const op = "bind"
+	sa, err := a.sockaddr()
+	if err != nil {
+		return &Error{Op: op, Addr: a, Class: ClassInvalid, Err: err}
+	}
+	err = s.control(func(fd int) error {
+		start := time.Now()
+		err := unix.Bind(fd, sa)
+		if s.trace != nil {
+			s.traceCall(op, start, 0, err, "%d, %s", fd, a)
+		}
+		return err
+	})
+	if err != nil {
+		return sysError(op, a, err)
+	}
+	return nil
+}
+
+// Listen marks the socket as accepting connections with the given backlog
+// (the egg's socket-listen; the backlog is required there too).
+func (s *Socket) Listen(backlog int) error {
+	const op = "listen"
+	err := s.control(func(fd int) error {
+		start := time.Now()
+		err := unix.Listen(fd, backlog)
+		if s.trace != nil {
+			s.traceCall(op, start, 0, err, "%d, %d", fd, backlog)
+		}
+		return err
+	})
+	if err != nil {
+		return sysError(op, Addr{}, err)
+	}
+	return nil
+}
+
+// Accept waits for a connection (up to the accept timeout) and returns it
+// with the peer's address. The new socket has the listener's family, type,
+// protocol, timeouts and trace hook.
+func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
+	const op = "accept"
+	var nfd int
+	var sa unix.Sockaddr
+	var acceptErr error
+	err := s.await(ctx, op, Addr{}, false, s.Timeouts().Accept, func(fd int) bool {
+		for range 8 { // interrupted, or aborted while queued: try again
+			start := time.Now()
+			nfd, sa, acceptErr = sysAccept(fd)
+			if s.trace != nil {
+				s.traceCall(op, start, nfd, acceptErr, "%d", fd)
+			}
+			if acceptErr != unix.ECONNABORTED && acceptErr != unix.EINTR {
+				break
+			}
+		}
+		return acceptErr != unix.EAGAIN
+	})
+	if err == nil {
+		err = acceptErr
+	}
+	if err != nil {
+		return nil, Addr{}, sysError(op, Addr{}, err)
+	}
+	peer := addrFromSockaddr(sa)
+	family := s.family
+	if peer.IsValid() {
+		family = peer.Family()
+	}
+	return s.derive(nfd, family), peer, nil
+}
+
+// pollNow reports whether the socket is readable right now.
+func (s *Socket) pollNow(op string) (bool, error) {
+	var ready bool
+	err := s.control(func(fd int) error {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		start := time.Now()
+		n, err := unix.Poll(fds, 0)
+		if s.trace != nil {
+			s.traceCall("poll", start, n, err, "fd %d, POLLIN, timeout 0", fd)
+		}
+		ready = n > 0
+		return err
+	})
+	if err != nil {
+		return false, sysError(op, Addr{}, err)
+	}
+	return ready, nil
+}
+
+// AcceptReady reports whether Accept would not wait (socket-accept-ready?).
+func (s *Socket) AcceptReady() (bool, error) { return s.pollNow("socket-accept-ready?") }
+
+// ReceiveReady reports whether a receive would not wait (socket-receive-ready?).
+func (s *Socket) ReceiveReady() (bool, error) { return s.pollNow("socket-receive-ready?") }
+
+// Shutdown closes one or both directions. ENOTCONN is ignored, since the
+// peer may have gone already.
+func (s *Socket) Shutdown(how ShutHow) error {
+	const op = "shutdown"
+	err := s.control(func(fd int) error {
+		start := time.Now()
+		err := unix.Shutdown(fd, int(how))
+		if s.trace != nil {
+			s.traceCall(op, start, 0, err, "%d, SHUT_%s", fd, upper(how.String()))
+		}
+		return err
+	})
+	if err != nil && err != unix.ENOTCONN {
+		return sysError(op, Addr{}, err)
+	}
+	return nil
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// Close closes the socket. Waits under way on it end with ErrClosed. A
+// second Close reports ErrClosed.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return &Error{Op: "close", Class: ClassFatal, Err: ErrClosed}
+	}
+	s.closed = true
+	p := s.pfd.Load()
+	s.mu.Unlock()
+
+	start := time.Now()
+	var err error
+	if p != nil {
+		err = p.file.Close()
+	} else {
+		err = unix.Close(s.fd)
+	}
+	if s.trace != nil {
+		s.traceCall("close", start, 0, err, "%d", s.fd)
+	}
+	if err != nil {
+		return sysError("close", Addr{}, err)
+	}
+	return nil
+}
+
+// IsClosed reports whether Close has been called.
+func (s *Socket) IsClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// LocalAddr returns the socket's own address (getsockname), including UNIX
+// paths and port 0.
+func (s *Socket) LocalAddr() (Addr, error) {
+	return s.sockname("getsockname", unix.Getsockname)
+}
+
+// Name is the egg's socket-name: the local address, or the zero Addr for a
+// UNIX socket or an unbound one (port 0).
+func (s *Socket) Name() (Addr, error) {
+	a, err := s.LocalAddr()
+	if err != nil || a.Family() == FamilyUnix || a.Port() == 0 {
+		return Addr{}, err
+	}
+	return a, nil
+}
+
+// PeerAddr returns the connected peer's address (getpeername), or the zero
+// Addr when the socket is not connected (the egg's socket-peer-name).
+func (s *Socket) PeerAddr() (Addr, error) {
+	a, err := s.sockname("getpeername", unix.Getpeername)
+	if errors.Is(err, unix.ENOTCONN) {
+		return Addr{}, nil
+	}
+	return a, err
+}
+
+func (s *Socket) sockname(op string, call func(int) (unix.Sockaddr, error)) (Addr, error) {
+	var a Addr
+	err := s.control(func(fd int) error {
+		start := time.Now()
+		sa, err := call(fd)
+		a = addrFromSockaddr(sa)
+		if s.trace != nil {
+			s.traceCall(op, start, 0, err, "%d -> %s", fd, a)
+		}
+		return err
+	})
+	if err != nil {
+		return Addr{}, sysError(op, Addr{}, err)
+	}
+	return a, nil
+}
+
+// setInt is setsockopt with an int value, traced.
+func (s *Socket) setInt(op string, level, name int, label string, v int) error {
+	return s.control(func(fd int) error {
+		start := time.Now()
+		err := unix.SetsockoptInt(fd, level, name, v)
+		if s.trace != nil {
+			s.traceCall(op, start, 0, err, "%d, %s, %d", fd, label, v)
+		}
+		return err
+	})
+}
