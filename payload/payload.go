@@ -101,8 +101,11 @@ func ParseHex(s string) ([]byte, error) {
 			i++
 		}
 		tok, digitsAt := s[start:i], start
-		if len(tok) > 2 && (tok[:2] == "0x" || tok[:2] == "0X") {
+		if len(tok) >= 2 && (tok[:2] == "0x" || tok[:2] == "0X") {
 			tok, digitsAt = tok[2:], start+2
+			if tok == "" {
+				return nil, &Error{start, `"0x" with no hex digits after it`}
+			}
 		}
 		pad := 0
 		if len(tok) == 1 {
