@@ -1,0 +1,136 @@
+package netcore
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseAddrRoundTrip(t *testing.T) {
+	for _, s := range []string{
+		"127.0.0.1:22", "0.0.0.0:0", "[::1]:22", "[::]:65535", "[fe80::1%lo]:22",
+		"[::ffff:1.2.3.4]:80", "/run/x.sock", "@name", "@",
+	} {
+		in := s
+		if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "@") {
+			in = "unix:" + s
+		}
+		a, err := ParseAddr(in)
+		if err != nil {
+			t.Errorf("ParseAddr(%q): %v", in, err)
+			continue
+		}
+		if a.String() != s {
+			t.Errorf("ParseAddr(%q).String() = %q, want %q", in, a.String(), s)
+		}
+		sa, err := a.sockaddr()
+		if err != nil {
+			t.Errorf("%s: sockaddr: %v", s, err)
+			continue
+		}
+		if back := addrFromSockaddr(sa); back != a {
+			t.Errorf("%s: through sockaddr became %s", s, back)
+		}
+	}
+}
+
+func TestAddrAccessors(t *testing.T) {
+	a := mustParse(t, "[fe80::1%lo]:22")
+	if a.Family() != FamilyInet6 || a.Port() != 22 || a.IP().Zone() != "lo" || a.Host() != "fe80::1%lo" {
+		t.Errorf("fe80 accessors: %v %v %q %q", a.Family(), a.Port(), a.IP().Zone(), a.Host())
+	}
+	u := mustParse(t, "unix:@bench")
+	if u.Family() != FamilyUnix || !u.IsAbstract() || u.Path() != "@bench" || u.Port() != 0 {
+		t.Errorf("abstract accessors: %v %v %q", u.Family(), u.IsAbstract(), u.Path())
+	}
+	v4 := mustParse(t, "127.0.0.1:80")
+	if v4.Family() != FamilyInet || v4.WithPort(81).String() != "127.0.0.1:81" {
+		t.Errorf("v4 accessors: %v %s", v4.Family(), v4.WithPort(81))
+	}
+	if (Addr{}).IsValid() || (Addr{}).Family() != FamilyUnspec || (Addr{}).String() != "" {
+		t.Error("zero Addr is not empty")
+	}
+}
+
+func TestInetAddr(t *testing.T) {
+	a, err := InetAddr("", 0)
+	if err != nil || a.String() != "0.0.0.0:0" {
+		t.Errorf(`InetAddr("", 0) = %v, %v`, a, err)
+	}
+	for _, tc := range []struct {
+		host string
+		port int
+	}{{"localhost", 1}, {"1.2.3", 1}, {"127.0.0.1", -1}, {"127.0.0.1", 65536}, {"fe80::1%nosuchif0", 1}} {
+		_, err := InetAddr(tc.host, tc.port)
+		if !errors.Is(err, ClassInvalid) {
+			t.Errorf("InetAddr(%q, %d) = %v, want an invalid-input error", tc.host, tc.port, err)
+		}
+	}
+}
+
+func TestUnixAddrLimits(t *testing.T) {
+	long := "/" + strings.Repeat("x", maxUnixPath-1)
+	if _, err := UnixAddr(long); err != nil {
+		t.Errorf("a %d-byte path must fit: %v", len(long), err)
+	}
+	if _, err := UnixAddr(long + "x"); !errors.Is(err, ClassInvalid) || !strings.Contains(err.Error(), "longer") {
+		t.Errorf("a %d-byte path: err = %v, want an error, not a truncation", len(long)+1, err)
+	}
+	for _, bad := range []string{"", "a\x00b"} {
+		if _, err := UnixAddr(bad); !errors.Is(err, ClassInvalid) {
+			t.Errorf("UnixAddr(%q) = %v, want invalid", bad, err)
+		}
+	}
+}
+
+func TestParseAddrRefuses(t *testing.T) {
+	for _, s := range []string{"", "127.0.0.1", "[::1]", "[::1", "::1", "127.0.0.1:http", "127.0.0.1:70000", "host:22", "unix:", "1.2.3.4:-1"} {
+		if a, err := ParseAddr(s); !errors.Is(err, ClassInvalid) {
+			t.Errorf("ParseAddr(%q) = %v, %v; want an invalid-input error", s, a, err)
+		}
+	}
+}
+
+// The egg's parse-inet-address: the port stays a string.
+func TestParseInetAddress(t *testing.T) {
+	for _, tc := range []struct{ in, host, port string }{
+		{"[::1]:80", "::1", "80"},
+		{"[::1]", "::1", ""},
+		{"localhost:http", "localhost", "http"},
+		{"::1", "::1", ""},
+		{"fe80::1:22", "fe80::1:22", ""},
+		{"example", "example", ""},
+		{"", "", ""},
+		{"[::1", "[::1", ""},
+		{"host:", "host", ""},
+	} {
+		host, port := ParseInetAddress(tc.in)
+		if host != tc.host || port != tc.port {
+			t.Errorf("ParseInetAddress(%q) = %q, %q; want %q, %q", tc.in, host, port, tc.host, tc.port)
+		}
+	}
+}
+
+func TestConstantNamesBothWays(t *testing.T) {
+	for _, s := range []string{"inet", "AF_INET", "af/inet", "2"} {
+		if f, err := ParseFamily(s); err != nil || f != FamilyInet {
+			t.Errorf("ParseFamily(%q) = %v, %v", s, f, err)
+		}
+	}
+	if FamilyInet6.String() != "inet6" || FamilyUnix.CName() != "AF_UNIX" || SockDgram.String() != "dgram" || ProtoUDP.String() != "udp" {
+		t.Error("constant names are wrong")
+	}
+	flags, err := ParseAIFlags("passive,canonname|AI_V4MAPPED")
+	if err != nil || flags != AIPassive|AICanonName|AIV4Mapped || flags.String() != "passive|canonname|v4mapped" {
+		t.Errorf("AI flags = %v (%s), %v", int(flags), flags, err)
+	}
+	if _, err := ParseSockType("streem"); !errors.Is(err, ClassInvalid) {
+		t.Errorf("unknown socket type: %v", err)
+	}
+	if (NINumericHost | NINumericServ).String() != "numerichost|numericserv" || ShutWR.String() != "wr" {
+		t.Error("flag names are wrong")
+	}
+	if (MsgPeek | 0x100000).String() != "peek|0x100000" {
+		t.Errorf("unnamed bits: %s", MsgPeek|0x100000)
+	}
+}
