@@ -1,0 +1,145 @@
+// Package cli is sockbench's command line: the resolve, connect and listen
+// subcommands. They print one line per event, for people by default or as
+// JSON objects with --json, and end with an exit status that scripts can
+// test:
+//
+//	0  resolved, or connected and the exchange ended normally (the peer
+//	   closed, or nothing arrived for the read timeout); listen ended by
+//	   Ctrl+C
+//	1  the network said no: unknown name, refused, timed out, reset, ...
+//	2  bad usage or bad input; one line on stderr, nothing sent
+//	130 connect interrupted by Ctrl+C
+//
+// Everything from outside (received bytes, addresses, paths, names, system
+// error strings) reaches plain output through package safe. Received bytes
+// are written raw only to --recv-file.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitNetwork     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// command is one subcommand.
+type command struct {
+	usage string                   // shown by -h, before the flags
+	run   func(*env, []string) int // args after the subcommand's name
+}
+
+// commands maps subcommand names to their code. It is filled in init to
+// let the help command list them.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"resolve": {resolveUsage, runResolve},
+		"connect": {connectUsage, runConnect},
+		"listen":  {listenUsage, runListen},
+		"help":    {helpUsage, runHelp},
+	}
+}
+
+// IsCommand reports whether name is a subcommand Run handles: resolve,
+// connect, listen, or help (also spelled -h and --help).
+func IsCommand(name string) bool {
+	_, ok := commands[helpAlias(name)]
+	return ok
+}
+
+// helpAlias turns -h, -help and --help into "help".
+func helpAlias(name string) string {
+	switch name {
+	case "-h", "-help", "--help":
+		return "help"
+	}
+	return name
+}
+
+// Run runs the subcommand args[0] with the arguments after it and returns
+// the exit status. SIGINT and SIGTERM cancel what is under way: listen then
+// ends cleanly, connect with status 130.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, stdin, stdout, stderr)
+}
+
+// run is Run with the context given, for tests.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		return runHelp(e, nil)
+	}
+	cmd, ok := commands[helpAlias(args[0])]
+	if !ok {
+		return e.fail("", usagef("unknown command %q", args[0]))
+	}
+	return cmd.run(e, args[1:])
+}
+
+// env is what a subcommand works with.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// fail prints err as one line on stderr, with a pointer to -h for usage
+// errors, and returns the exit status it calls for.
+func (e *env) fail(cmd string, err error) int {
+	line := "sockbench: " + errorText(err)
+	if isUsageError(err) {
+		line += usageHint(cmd)
+	}
+	fmt.Fprintln(e.stderr, line)
+	return exitCodeOf(err)
+}
+
+// usageHint tells where the usage of cmd is.
+func usageHint(cmd string) string {
+	if cmd == "" {
+		return " (run 'sockbench help' for usage)"
+	}
+	return fmt.Sprintf(" (run 'sockbench %s -h' for usage)", cmd)
+}
+
+const helpUsage = `usage: sockbench help [COMMAND]
+
+Shows the usage of sockbench or of one of its commands.
+`
+
+// runHelp prints the list of commands, or one command's usage.
+func runHelp(e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stdout, overview)
+		return exitOK
+	}
+	name := args[0]
+	if _, ok := commands[name]; !ok || name == "help" {
+		return e.fail("", usagef("unknown command %q", name))
+	}
+	return commands[name].run(e, []string{"-h"})
+}
+
+const overview = `usage: sockbench [flags] [TARGET]     the workbench
+       sockbench resolve ...          getaddrinfo from the command line
+       sockbench connect ...          connect over an address list, exchange bytes
+       sockbench listen ...           accept connections, exchange bytes
+       sockbench help COMMAND         the usage of a command
+
+Exit status: 0 done, 1 the network said no, 2 bad usage or input,
+130 connect interrupted.
+`

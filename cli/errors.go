@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"sockbench/netcore"
+	"sockbench/safe"
+)
+
+// usageError is a command line that does not say what to do: an unknown
+// flag, a missing or malformed argument. It ends the command with status 2
+// and a pointer to -h.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// inputError is a well-formed command line naming unusable input: a bad
+// escape or hex digit, a file that cannot be read or created. It ends the
+// command with status 2.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+func inputf(format string, args ...any) error {
+	return &inputError{fmt.Sprintf(format, args...)}
+}
+
+func isUsageError(err error) bool {
+	var u *usageError
+	return errors.As(err, &u)
+}
+
+// badHintCodes are the getaddrinfo failures that blame the hints given,
+// not the network.
+var badHintCodes = map[string]bool{"EAI_FAMILY": true, "EAI_SOCKTYPE": true, "EAI_BADFLAGS": true}
+
+// exitCodeOf maps an error to the exit status: 2 for bad usage or input
+// (including netcore's ClassInvalid and getaddrinfo's complaints about the
+// hints), 130 for an interruption, 1 for anything the network said.
+func exitCodeOf(err error) int {
+	var u *usageError
+	var in *inputError
+	var re *netcore.ResolveError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &u), errors.As(err, &in):
+		return exitUsage
+	case errors.As(err, &re) && badHintCodes[re.Code]:
+		return exitUsage
+	}
+	switch netcore.ClassOf(err) {
+	case netcore.ClassInvalid:
+		return exitUsage
+	case netcore.ClassCancelled:
+		return exitInterrupted
+	}
+	return exitNetwork
+}
+
+// errorText is err's message, safe to print: it may hold names, paths and
+// system strings from outside. A failed lookup reads "resolve NAME: what
+// went wrong (EAI_CODE)".
+func errorText(err error) string {
+	var re *netcore.ResolveError
+	if errors.As(err, &re) && re.Op == "getaddrinfo" {
+		return safe.Text(fmt.Sprintf("resolve %s: %s (%s)", re.Name, lowerFirst(re.Msg), re.Code))
+	}
+	return safe.Text(err.Error())
+}
+
+// lowerFirst lowercases a leading capital that starts an ordinary word, as
+// in glibc's "Name or service not known", to sit inside a sentence.
+func lowerFirst(s string) string {
+	if len(s) >= 2 && 'A' <= s[0] && s[0] <= 'Z' && 'a' <= s[1] && s[1] <= 'z' {
+		return string(s[0]+'a'-'A') + s[1:]
+	}
+	return s
+}
+
+// reasonText is the message of a netcore ClassInvalid error without its
+// operation prefix, for use inside a sentence of our own.
+func reasonText(err error) string {
+	var ne *netcore.Error
+	if errors.As(err, &ne) && ne.Class == netcore.ClassInvalid && ne.Err != nil {
+		return ne.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,254 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sockbench/netcore"
+	"sockbench/payload"
+)
+
+// DefaultReadTimeout is how long an exchange waits with nothing received
+// before it ends (normally) with reason "timeout".
+const DefaultReadTimeout = 2 * time.Second
+
+// receiveBufferSize is the most one receive reads: a whole datagram.
+const receiveBufferSize = 64 * 1024
+
+// exchangeFlags are the flags of the send/receive exchange that connect
+// and listen share.
+type exchangeFlags struct {
+	sendText          stringFlag
+	sendHex           stringFlag
+	sendFile          stringFlag
+	recvFile          string
+	readTimeout       time.Duration
+	shutdownAfterSend bool
+}
+
+func (f *exchangeFlags) register(fs *flag.FlagSet) {
+	fs.Var(&f.sendText, "send", `send TEXT, with escapes \r \n \t \0 \\ \xNN`)
+	fs.Var(&f.sendHex, "send-hex", `send the bytes written in HEX ("48 65 6c", "0x48,0x65")`)
+	fs.Var(&f.sendFile, "send-file", "send the contents of PATH (- for stdin)")
+	fs.StringVar(&f.recvFile, "recv-file", "", "write every received byte, raw, to PATH (- for stdout; reports then go to stderr)")
+	durationFlag(fs, &f.readTimeout, "read-timeout", DefaultReadTimeout,
+		"end the exchange after this long with nothing received; 0 waits for the peer to close")
+	fs.BoolVar(&f.shutdownAfterSend, "shutdown-after-send", false, "shut down the sending side (SHUT_WR) after sending")
+}
+
+// exchangePlan is what an exchange does, checked before any connection
+// is made.
+type exchangePlan struct {
+	payload           []byte // nil when there is nothing to send
+	shutdownAfterSend bool
+	readTimeout       time.Duration
+	sink              io.Writer // where received bytes go raw; nil: not kept
+	sinkIsStdout      bool
+	closeSink         func() error
+}
+
+// prepare reads the payload and opens --recv-file, so that bad input is
+// found before anything goes on the network.
+func (f *exchangeFlags) prepare(e *env) (*exchangePlan, error) {
+	data, err := f.loadPayload(e.stdin)
+	if err != nil {
+		return nil, err
+	}
+	plan := &exchangePlan{payload: data, shutdownAfterSend: f.shutdownAfterSend,
+		readTimeout: f.readTimeout, closeSink: func() error { return nil }}
+	switch f.recvFile {
+	case "":
+	case "-":
+		plan.sink, plan.sinkIsStdout = e.stdout, true
+	default:
+		file, err := os.Create(f.recvFile)
+		if err != nil {
+			return nil, inputf("cannot create --recv-file: %v", err)
+		}
+		plan.sink, plan.closeSink = file, file.Close
+	}
+	return plan, nil
+}
+
+// loadPayload parses --send or --send-hex, or reads --send-file; at most
+// one of them may be given. It returns nil when none is.
+func (f *exchangeFlags) loadPayload(stdin io.Reader) ([]byte, error) {
+	given := 0
+	for _, s := range []*stringFlag{&f.sendText, &f.sendHex, &f.sendFile} {
+		if s.set {
+			given++
+		}
+	}
+	switch {
+	case given > 1:
+		return nil, usagef("give only one of --send, --send-hex and --send-file")
+	case f.sendText.set:
+		return parsePayload("--send", payload.Text, f.sendText.value)
+	case f.sendHex.set:
+		return parsePayload("--send-hex", payload.Hex, f.sendHex.value)
+	case f.sendFile.set:
+		return readPayloadFile(f.sendFile.value, stdin)
+	}
+	return nil, nil
+}
+
+func parsePayload(flagName string, mode payload.Mode, s string) ([]byte, error) {
+	data, err := payload.Parse(mode, s)
+	if err != nil {
+		return nil, inputf("bad %s: %v", flagName, err)
+	}
+	return nonNil(data), nil
+}
+
+func readPayloadFile(path string, stdin io.Reader) ([]byte, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, inputf("cannot read --send-file: %v", err)
+	}
+	return nonNil(data), nil
+}
+
+// nonNil keeps an empty payload apart from no payload.
+func nonNil(p []byte) []byte {
+	if p == nil {
+		return []byte{}
+	}
+	return p
+}
+
+// reportWriter is where reports go: stdout, unless the received bytes go
+// there.
+func (p *exchangePlan) reportWriter(e *env) io.Writer {
+	if p.sinkIsStdout {
+		return e.stderr
+	}
+	return e.stdout
+}
+
+// keep writes received bytes to the sink, if there is one.
+func (p *exchangePlan) keep(data []byte) error {
+	if p.sink == nil {
+		return nil
+	}
+	if _, err := p.sink.Write(data); err != nil {
+		return inputf("cannot write --recv-file: %v", err)
+	}
+	return nil
+}
+
+// Reasons an exchange ends.
+const (
+	reasonEOF       = "eof"       // the peer closed its side
+	reasonTimeout   = "timeout"   // nothing arrived for the read timeout
+	reasonReset     = "reset"     // the peer reset the connection, or was gone when we sent
+	reasonError     = "error"     // any other failure
+	reasonCancelled = "cancelled" // interrupted by Ctrl+C
+)
+
+// closeSummary says how an exchange ended.
+type closeSummary struct {
+	reason string
+	rx, tx int64
+	err    error // the failure; nil for eof, and for timeout a timeout error
+}
+
+// exitCode is the exit status for an exchange that ended so.
+func (c closeSummary) exitCode() int {
+	switch c.reason {
+	case reasonEOF, reasonTimeout:
+		return exitOK
+	case reasonCancelled:
+		return exitInterrupted
+	}
+	return exitNetwork
+}
+
+// errno is the errno of the failure, if any.
+func (c closeSummary) errno() unix.Errno { return netcore.ErrnoOf(c.err) }
+
+// exchange sends the plan's payload on a connected socket, shuts down the
+// sending side if asked, then receives until the peer closes, nothing
+// arrives for the read timeout, or an error. Every received byte is kept
+// and reported before the next receive, so nothing is lost to a failure.
+func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) closeSummary {
+	sum := closeSummary{}
+	if err := sendPayload(e, s, plan, rep, &sum); err != nil {
+		return finish(rep, sum, err)
+	}
+	ctx := netcore.WithCallTimeout(e.ctx, plan.readTimeout)
+	buf := make([]byte, receiveBufferSize)
+	for {
+		n, err := s.Receive(ctx, buf, 0)
+		if err != nil {
+			return finish(rep, sum, err)
+		}
+		if n == 0 && s.Type() != netcore.SockDgram {
+			return finish(rep, sum, nil)
+		}
+		sum.rx += int64(n)
+		if err := plan.keep(buf[:n]); err != nil {
+			return finish(rep, sum, err)
+		}
+		rep.received(buf[:n], sum.rx)
+	}
+}
+
+// sendPayload sends the payload, if any, and shuts down the sending side
+// if the plan says so.
+func sendPayload(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter, sum *closeSummary) error {
+	if plan.payload != nil {
+		n, err := s.SendAll(e.ctx, plan.payload, 0)
+		sum.tx += int64(n)
+		if n > 0 || err == nil {
+			rep.sent(n)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if plan.shutdownAfterSend {
+		return s.Shutdown(netcore.ShutWR)
+	}
+	return nil
+}
+
+// finish records why the exchange ended and reports it.
+func finish(rep reporter, sum closeSummary, err error) closeSummary {
+	sum.err = err
+	sum.reason = reasonOf(err)
+	rep.closed(sum)
+	return sum
+}
+
+// reasonOf names the way an exchange ended from the error that ended it.
+func reasonOf(err error) string {
+	var in *inputError
+	switch {
+	case err == nil:
+		return reasonEOF
+	case errors.As(err, &in):
+		return reasonError
+	}
+	switch netcore.ClassOf(err) {
+	case netcore.ClassTimeout:
+		return reasonTimeout
+	case netcore.ClassCancelled:
+		return reasonCancelled
+	}
+	switch netcore.ErrnoOf(err) {
+	case unix.ECONNRESET, unix.EPIPE:
+		return reasonReset
+	}
+	return reasonError
+}

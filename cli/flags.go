@@ -1,0 +1,177 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"sockbench/netcore"
+)
+
+// newFlagSet makes a silent flag set for a subcommand: errors come back to
+// the caller, which prints them on one line.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseCommandLine parses a subcommand's flags and returns its other
+// arguments. When ok is false the subcommand ends at once with code:
+// after -h, which prints the usage to stdout (0), or after a usage error,
+// which prints one line to stderr (2).
+func (e *env) parseCommandLine(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
+	positional, err := parseInterspersed(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		e.printUsage(fs)
+		return nil, exitOK, false
+	case err != nil:
+		return nil, e.fail(fs.Name(), flagError(err)), false
+	}
+	return positional, exitOK, true
+}
+
+// flagError rewords the flag package's errors where they are unclear.
+func flagError(err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		msg = "unknown flag " + name
+	}
+	return &usageError{msg}
+}
+
+// printUsage writes the subcommand's usage and flags to stdout.
+func (e *env) printUsage(fs *flag.FlagSet) {
+	fmt.Fprint(e.stdout, commands[fs.Name()].usage)
+	fmt.Fprintln(e.stdout, "\nFlags (one or two dashes):")
+	fs.SetOutput(e.stdout)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parseInterspersed parses flags anywhere among the arguments, not only
+// before the first non-flag as flag.Parse does. "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// familyFlag registers --family.
+func familyFlag(fs *flag.FlagSet, family *netcore.Family) {
+	fs.Func("family", "address family: inet, inet6, unix or unspec (default unspec)", func(s string) error {
+		f, err := netcore.ParseFamily(s)
+		if err != nil {
+			return errors.New(reasonText(err))
+		}
+		*family = f
+		return nil
+	})
+}
+
+// sockTypeFlag registers --type with a default and the types allowed.
+func sockTypeFlag(fs *flag.FlagSet, typ *netcore.SockType, def netcore.SockType, allowed ...netcore.SockType) {
+	*typ = def
+	names := make([]string, len(allowed))
+	for i, t := range allowed {
+		names[i] = t.String()
+	}
+	usage := fmt.Sprintf("socket type: %s (default %s)", strings.Join(names, ", "), def)
+	fs.Func("type", usage, func(s string) error {
+		t, err := netcore.ParseSockType(s)
+		if err != nil {
+			return errors.New(reasonText(err))
+		}
+		for _, a := range allowed {
+			if t == a {
+				*typ = t
+				return nil
+			}
+		}
+		return fmt.Errorf("socket type %s not supported here (one of %s)", t, strings.Join(names, ", "))
+	})
+}
+
+// durationFlag registers a flag holding a Go duration ("1.5s", "250ms")
+// that must not be negative.
+func durationFlag(fs *flag.FlagSet, d *time.Duration, name string, def time.Duration, usage string) {
+	*d = def
+	fs.Func(name, usage, func(s string) error {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 2s or 250ms", s)
+		}
+		if v < 0 {
+			return fmt.Errorf("negative duration %s", s)
+		}
+		*d = v
+		return nil
+	})
+}
+
+// raceFlag is --race, --race=false or --race=DELAY: a boolean flag that
+// also takes the connection attempt delay as its value.
+type raceFlag struct {
+	on    bool
+	delay time.Duration
+}
+
+func (r *raceFlag) IsBoolFlag() bool { return true }
+
+func (r *raceFlag) String() string {
+	if r == nil || !r.on {
+		return "false"
+	}
+	return r.delay.String()
+}
+
+func (r *raceFlag) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "true", "1":
+		r.on, r.delay = true, netcore.DefaultRaceDelay
+		return nil
+	case "false", "0":
+		r.on = false
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive delay such as 100ms", s)
+	}
+	r.on, r.delay = true, d
+	return nil
+}
+
+// stringFlag is a string flag that remembers whether it was given.
+type stringFlag struct {
+	value string
+	set   bool
+}
+
+func (f *stringFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return f.value
+}
+
+func (f *stringFlag) Set(s string) error {
+	f.value, f.set = s, true
+	return nil
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"sockbench/netcore"
+	"sockbench/safe"
+)
+
+// reporter prints the events of connect and listen, one line each (a hex
+// dump may take several), as they happen.
+type reporter interface {
+	plan(ais []netcore.AddrInfo)                      // the list about to be tried
+	attempt(a netcore.Attempt)                        // a finished connection attempt
+	connected(a netcore.Attempt, total time.Duration) // the winning attempt
+	failed(err error)                                 // connect or listen gave up
+	listening(local netcore.Addr)                     // listen is bound
+	accepted(peer netcore.Addr)                       // listen accepted a connection
+	sent(n int)                                       // the payload went out
+	received(data []byte, total int64)                // bytes arrived on a connection
+	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
+	closed(c closeSummary)                            // an exchange ended
+}
+
+// newReporter returns the JSON or the plain reporter writing to w. The
+// plain one shows received bytes as a hex dump when dump is set.
+func newReporter(asJSON bool, w io.Writer, dump bool) reporter {
+	if asJSON {
+		return &jsonReporter{w: w}
+	}
+	return &plainReporter{w: w, dump: dump}
+}
+
+// plainReporter writes for people. Everything from outside goes through
+// package safe.
+type plainReporter struct {
+	w          io.Writer
+	dump       bool
+	indexWidth int
+	addrWidth  int
+}
+
+func (p *plainReporter) line(format string, args ...any) {
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func (p *plainReporter) plan(ais []netcore.AddrInfo) {
+	p.indexWidth = len(strconv.Itoa(max(len(ais)-1, 0)))
+	for _, ai := range ais {
+		p.addrWidth = max(p.addrWidth, textWidth(addrText(ai.Addr)))
+	}
+}
+
+func (p *plainReporter) attempt(a netcore.Attempt) {
+	errno := netcore.ErrnoName(a.Errno)
+	if errno == "" {
+		errno = "-"
+	}
+	row := fmt.Sprintf("#%s %s  %-11s  %-12s  %-9s  %s", padRight(strconv.Itoa(a.Index), p.indexWidth),
+		padRight(addrText(a.Addr), p.addrWidth), a.Result, errno, a.Class, millisText(a.Elapsed))
+	if a.Local.IsValid() {
+		row += "  local " + addrText(a.Local)
+	}
+	p.line("%s", row)
+}
+
+func (p *plainReporter) connected(a netcore.Attempt, total time.Duration) {
+	p.line("connected to %s from %s (#%d after %s)", addrText(a.Addr), addrText(a.Local), a.Index, millisText(total))
+}
+
+func (p *plainReporter) failed(err error) { p.line("failed: %s", errorText(err)) }
+
+func (p *plainReporter) listening(local netcore.Addr) { p.line("listening on %s", addrText(local)) }
+
+func (p *plainReporter) accepted(peer netcore.Addr) { p.line("accepted from %s", addrText(peer)) }
+
+func (p *plainReporter) sent(n int) { p.line("sent %d bytes", n) }
+
+func (p *plainReporter) received(data []byte, total int64) {
+	if p.dump {
+		writeHexDump(p.w, data, total-int64(len(data)))
+		return
+	}
+	p.line("received %d bytes (total %d)", len(data), total)
+}
+
+func (p *plainReporter) datagram(peer netcore.Addr, data []byte) {
+	p.line("datagram from %s: %d bytes", addrText(peer), len(data))
+	if p.dump {
+		writeHexDump(p.w, data, 0)
+	}
+}
+
+func (p *plainReporter) closed(c closeSummary) {
+	text := fmt.Sprintf("closed: %s (received %d bytes, sent %d bytes)", c.reason, c.rx, c.tx)
+	if c.reason == reasonReset || c.reason == reasonError {
+		text += ": " + errorText(c.err)
+	}
+	p.line("%s", text)
+}
+
+// addrText is an address safe to print.
+func addrText(a netcore.Addr) string { return safe.Text(a.String()) }
+
+// textWidth is the number of terminal columns s takes: safe text is one
+// column per rune.
+func textWidth(s string) int { return utf8.RuneCountInString(s) }
+
+// padRight pads s with spaces to width columns.
+func padRight(s string, width int) string {
+	if n := textWidth(s); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
+}
+
+// millisText writes a duration in milliseconds, as "0.05ms" or "250.3ms".
+func millisText(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	decimals := 1
+	if ms < 1 {
+		decimals = 2
+	}
+	return strconv.FormatFloat(ms, 'f', decimals, 64) + "ms"
+}
+
+// jsonReporter writes one JSON object per line. encoding/json escapes
+// control characters itself.
+type jsonReporter struct{ w io.Writer }
+
+func (j *jsonReporter) emit(v any) {
+	line, err := json.Marshal(v)
+	if err != nil { // only plain values are marshalled; cannot happen
+		panic(err)
+	}
+	_, _ = j.w.Write(append(line, '\n'))
+}
+
+type attemptEvent struct {
+	Event     string  `json:"event"`
+	Index     int     `json:"index"`
+	Family    string  `json:"family"`
+	Address   string  `json:"address"`
+	Result    string  `json:"result"`
+	Class     string  `json:"class"`
+	Errno     string  `json:"errno,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+	Local     string  `json:"local,omitempty"`
+}
+
+type connectedEvent struct {
+	Event     string  `json:"event"`
+	Index     int     `json:"index"`
+	Address   string  `json:"address"`
+	Local     string  `json:"local,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+}
+
+type failedEvent struct {
+	Event   string `json:"event"`
+	Address string `json:"address,omitempty"`
+	Class   string `json:"class"`
+	Errno   string `json:"errno,omitempty"`
+	Message string `json:"message"`
+}
+
+type addressEvent struct {
+	Event   string `json:"event"`
+	Address string `json:"address"`
+}
+
+type peerEvent struct {
+	Event string `json:"event"`
+	Peer  string `json:"peer"`
+	Bytes *int   `json:"bytes,omitempty"`
+}
+
+type bytesEvent struct {
+	Event string `json:"event"`
+	Bytes int    `json:"bytes"`
+	Total *int64 `json:"total,omitempty"`
+}
+
+type closedEvent struct {
+	Event   string `json:"event"`
+	Reason  string `json:"reason"`
+	RX      int64  `json:"rx"`
+	TX      int64  `json:"tx"`
+	Errno   string `json:"errno,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+func (j *jsonReporter) plan([]netcore.AddrInfo) {}
+
+func (j *jsonReporter) attempt(a netcore.Attempt) {
+	j.emit(attemptEvent{Event: "attempt", Index: a.Index, Family: a.Family.String(), Address: a.Addr.String(),
+		Result: a.Result.String(), Class: a.Class.String(), Errno: netcore.ErrnoName(a.Errno),
+		ElapsedMS: jsonMillis(a.Elapsed), Local: optionalAddr(a.Local)})
+}
+
+func (j *jsonReporter) connected(a netcore.Attempt, total time.Duration) {
+	j.emit(connectedEvent{Event: "connected", Index: a.Index, Address: a.Addr.String(),
+		Local: optionalAddr(a.Local), ElapsedMS: jsonMillis(total)})
+}
+
+func (j *jsonReporter) failed(err error) {
+	j.emit(failedEvent{Event: "failed", Address: optionalAddr(errorAddr(err)), Class: netcore.ClassOf(err).String(),
+		Errno: netcore.ErrnoName(netcore.ErrnoOf(err)), Message: err.Error()})
+}
+
+func (j *jsonReporter) listening(local netcore.Addr) {
+	j.emit(addressEvent{Event: "listening", Address: local.String()})
+}
+
+func (j *jsonReporter) accepted(peer netcore.Addr) {
+	j.emit(peerEvent{Event: "accepted", Peer: peer.String()})
+}
+
+func (j *jsonReporter) sent(n int) { j.emit(bytesEvent{Event: "sent", Bytes: n}) }
+
+func (j *jsonReporter) received(data []byte, total int64) {
+	j.emit(bytesEvent{Event: "received", Bytes: len(data), Total: &total})
+}
+
+func (j *jsonReporter) datagram(peer netcore.Addr, data []byte) {
+	n := len(data)
+	j.emit(peerEvent{Event: "datagram", Peer: peer.String(), Bytes: &n})
+}
+
+func (j *jsonReporter) closed(c closeSummary) {
+	ev := closedEvent{Event: "closed", Reason: c.reason, RX: c.rx, TX: c.tx, Errno: netcore.ErrnoName(c.errno())}
+	if c.reason == reasonReset || c.reason == reasonError {
+		ev.Message = c.err.Error()
+	}
+	j.emit(ev)
+}
+
+// jsonMillis is a duration in milliseconds, rounded to 10µs.
+func jsonMillis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Millisecond)*100) / 100
+}
+
+// optionalAddr is the address as text, "" for the zero Addr.
+func optionalAddr(a netcore.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// errorAddr is the address a netcore error names, if any.
+func errorAddr(err error) netcore.Addr {
+	var ne *netcore.Error
+	if errors.As(err, &ne) {
+		return ne.Addr
+	}
+	return netcore.Addr{}
+}
