@@ -127,7 +127,7 @@ func TestConstantNamesBothWays(t *testing.T) {
 	if _, err := ParseSockType("streem"); !errors.Is(err, ClassInvalid) {
 		t.Errorf("unknown socket type: %v", err)
 	}
-	if (NINumericHost | NINumericServ).String() != "numerichost|numericserv" || ShutWR.String() != "wr" {
+	if (NINumericHost|NINumericServ).String() != "numerichost|numericserv" || ShutWR.String() != "wr" {
 		t.Error("flag names are wrong")
 	}
 	if (MsgPeek | 0x100000).String() != "peek|0x100000" {
