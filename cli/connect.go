@@ -38,7 +38,7 @@ type connectOptions struct {
 func (o *connectOptions) register(fs *flag.FlagSet) {
 	familyFlag(fs, &o.hints.Family)
 	sockTypeFlag(fs, &o.hints.SockType, netcore.SockStream, netcore.SockStream, netcore.SockDgram, netcore.SockSeqpacket)
-	durationFlag(fs, &o.timeout, "timeout", 0, "limit each connection attempt to this long, such as 3s (default: the kernel's limit)")
+	durationFlag(fs, &o.timeout, "timeout", 0, "limit each connection attempt to `DUR`, such as 3s (default: the kernel's limit)")
 	fs.Var(&o.race, "race", "race the attempts (RFC 8305); --race=DELAY sets the delay between starts (default 250ms)")
 	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per event")
 	o.exchange.register(fs)

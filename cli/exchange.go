@@ -32,12 +32,12 @@ type exchangeFlags struct {
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.sendText, "send", `send TEXT, with escapes \r \n \t \0 \\ \xNN`)
-	fs.Var(&f.sendHex, "send-hex", `send the bytes written in HEX ("48 65 6c", "0x48,0x65")`)
-	fs.Var(&f.sendFile, "send-file", "send the contents of PATH (- for stdin)")
-	fs.StringVar(&f.recvFile, "recv-file", "", "write every received byte, raw, to PATH (- for stdout; reports then go to stderr)")
+	fs.Var(&f.sendText, "send", `send `+"`TEXT`"+`, with escapes \r \n \t \0 \\ \xNN`)
+	fs.Var(&f.sendHex, "send-hex", "send the bytes written in `HEX` (\"48 65 6c\", \"0x48,0x65\")")
+	fs.Var(&f.sendFile, "send-file", "send the contents of `PATH` (- for stdin)")
+	fs.StringVar(&f.recvFile, "recv-file", "", "write every received byte, raw, to `PATH` (- for stdout; reports then go to stderr)")
 	durationFlag(fs, &f.readTimeout, "read-timeout", DefaultReadTimeout,
-		"end the exchange after this long with nothing received; 0 waits for the peer to close")
+		"end the exchange when nothing arrives for `DUR` (default 2s); 0 waits for the peer to close")
 	fs.BoolVar(&f.shutdownAfterSend, "shutdown-after-send", false, "shut down the sending side (SHUT_WR) after sending")
 }
 

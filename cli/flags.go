@@ -75,7 +75,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // familyFlag registers --family.
 func familyFlag(fs *flag.FlagSet, family *netcore.Family) {
-	fs.Func("family", "address family: inet, inet6, unix or unspec (default unspec)", func(s string) error {
+	fs.Func("family", "address `family`: inet, inet6, unix or unspec (default unspec)", func(s string) error {
 		f, err := netcore.ParseFamily(s)
 		if err != nil {
 			return errors.New(reasonText(err))
@@ -92,7 +92,7 @@ func sockTypeFlag(fs *flag.FlagSet, typ *netcore.SockType, def netcore.SockType,
 	for i, t := range allowed {
 		names[i] = t.String()
 	}
-	usage := fmt.Sprintf("socket type: %s (default %s)", strings.Join(names, ", "), def)
+	usage := fmt.Sprintf("socket `type`: %s (default %s)", strings.Join(names, ", "), def)
 	fs.Func("type", usage, func(s string) error {
 		t, err := netcore.ParseSockType(s)
 		if err != nil {

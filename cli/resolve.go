@@ -31,7 +31,7 @@ func (o *resolveOptions) register(fs *flag.FlagSet) {
 	familyFlag(fs, &o.hints.Family)
 	sockTypeFlag(fs, &o.hints.SockType, netcore.SockStream,
 		netcore.SockStream, netcore.SockDgram, netcore.SockRaw, netcore.SockSeqpacket, netcore.SockAny)
-	fs.Func("protocol", "protocol: tcp, udp or a number (default: any)", func(s string) error {
+	fs.Func("protocol", "`protocol`: tcp, udp or a number (default: any)", func(s string) error {
 		p, err := netcore.ParseProtocol(s)
 		if err != nil {
 			return errors.New(reasonText(err))
@@ -39,7 +39,7 @@ func (o *resolveOptions) register(fs *flag.FlagSet) {
 		o.hints.Protocol = p
 		return nil
 	})
-	fs.Func("flags", "getaddrinfo flags, comma-separated: passive, canonname, numerichost, v4mapped, all, addrconfig, numericserv",
+	fs.Func("flags", "getaddrinfo `flags`, comma-separated: passive, canonname, numerichost, v4mapped, all, addrconfig, numericserv",
 		func(s string) error {
 			f, err := netcore.ParseAIFlags(s)
 			if err != nil {

@@ -111,7 +111,7 @@ func checkHost(target, host string) error {
 }
 
 // checkService accepts a port number in range or a service name made of
-// letters, digits, '-', '_' and '.'.
+// letters, digits, '-', '_' and '.', starting with a letter or digit.
 func checkService(target, service string) error {
 	if service == "" {
 		return usagef("bad target %q: empty service (a port number or a name such as http)", target)
@@ -123,8 +123,8 @@ func checkService(target, service string) error {
 		}
 		return nil
 	}
-	for _, c := range []byte(service) {
-		if !isServiceNameByte(c) {
+	for i, c := range []byte(service) {
+		if !isServiceNameByte(c) || i == 0 && !isAlnum(c) {
 			return usagef("bad target %q: %q is not a port number or a service name", target, service)
 		}
 	}
@@ -141,7 +141,11 @@ func isDigits(s string) bool {
 }
 
 func isServiceNameByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
+	return isAlnum(c) || c == '-' || c == '_' || c == '.'
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // parseTargets reads each argument with ParseTarget; there must be at
