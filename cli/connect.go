@@ -19,7 +19,9 @@ after another (or raced, RFC 8305, with --race; the default delay is
 Once connected, the payload is sent, the sending side is shut down if
 asked, and everything received is shown as a hex dump (or written raw to
 --recv-file) until the peer closes or nothing arrives for --read-timeout
-(default 2s; 0 waits for the peer to close).
+(default 2s; 0 waits for the peer to close). The last line says why it
+ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), error, or
+cancelled (Ctrl+C).
 
 Exit status: 0 connected and the exchange ended normally, 1 the network
 said no (unknown name, refused, timed out, reset), 2 bad usage or input

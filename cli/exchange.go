@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -32,7 +32,7 @@ type exchangeFlags struct {
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.sendText, "send", `send `+"`TEXT`"+`, with escapes \r \n \t \0 \\ \xNN`)
+	fs.Var(&f.sendText, "send", "send `TEXT`, with escapes \\r \\n \\t \\0 \\\\ \\xNN")
 	fs.Var(&f.sendHex, "send-hex", "send the bytes written in `HEX` (\"48 65 6c\", \"0x48,0x65\")")
 	fs.Var(&f.sendFile, "send-file", "send the contents of `PATH` (- for stdin)")
 	fs.StringVar(&f.recvFile, "recv-file", "", "write every received byte, raw, to `PATH` (- for stdout; reports then go to stderr)")
@@ -142,7 +142,7 @@ func (p *exchangePlan) keep(data []byte) error {
 		return nil
 	}
 	if _, err := p.sink.Write(data); err != nil {
-		return inputf("cannot write --recv-file: %v", err)
+		return fmt.Errorf("cannot write --recv-file: %w", err)
 	}
 	return nil
 }
@@ -233,12 +233,8 @@ func finish(rep reporter, sum closeSummary, err error) closeSummary {
 
 // reasonOf names the way an exchange ended from the error that ended it.
 func reasonOf(err error) string {
-	var in *inputError
-	switch {
-	case err == nil:
+	if err == nil {
 		return reasonEOF
-	case errors.As(err, &in):
-		return reasonError
 	}
 	switch netcore.ClassOf(err) {
 	case netcore.ClassTimeout:
