@@ -203,24 +203,29 @@ func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, ti
 	if write {
 		setDeadline, event, wait = p.file.SetWriteDeadline, "POLLOUT", p.rc.Write
 	}
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
-	}
-	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-		deadline = d
-	}
-	if !deadline.IsZero() {
-		_ = setDeadline(deadline)
-	}
+	// The deadline and the cancellation hook are armed only when the call
+	// has to wait: most calls on a busy socket never do, and each costs a
+	// runtime timer update.
+	var armed bool
 	var stop func() bool
 	var fired chan struct{}
-	if ctx.Done() != nil {
-		fired = make(chan struct{})
-		stop = context.AfterFunc(ctx, func() {
-			_ = setDeadline(aLongTimeAgo)
-			close(fired)
-		})
+	arm := func() {
+		armed = true
+		var deadline time.Time
+		if timeout > 0 {
+			deadline = time.Now().Add(timeout)
+		}
+		if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+			deadline = d
+		}
+		_ = setDeadline(deadline)
+		if ctx.Done() != nil {
+			fired = make(chan struct{})
+			stop = context.AfterFunc(ctx, func() {
+				_ = setDeadline(aLongTimeAgo)
+				close(fired)
+			})
+		}
 	}
 
 	var waitStart time.Time
@@ -234,13 +239,16 @@ func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, ti
 		if try(int(fd)) {
 			return true
 		}
+		if !armed {
+			arm()
+		}
 		waitStart = time.Now()
 		return false
 	})
 	if stop != nil && !stop() {
 		<-fired // the deadline was moved; wait until that is done before resetting it
 	}
-	if !deadline.IsZero() || fired != nil {
+	if armed {
 		_ = setDeadline(time.Time{})
 	}
 	if err == nil {
