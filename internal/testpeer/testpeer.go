@@ -116,7 +116,7 @@ func boundSocket(t testing.TB, ip string) (int, netip.AddrPort) {
 	} else {
 		family, sa = unix.AF_INET6, &unix.SockaddrInet6{Addr: addr.As16()}
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(family, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatalf("socket: %v", err)
 	}
