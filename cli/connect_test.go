@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sockbench/internal/testpeer"
 )
 
 // wantFields checks the given fields of a JSON event.
@@ -278,4 +280,61 @@ func clip(p []byte) []byte {
 		return p[:64]
 	}
 	return p
+}
+
+// TestLargePayloadToStreamingEcho sends far more than the socket buffers
+// hold to a peer that echoes as it reads: receiving must go on while
+// sending, or both sides would stall with full buffers.
+func TestLargePayloadToStreamingEcho(t *testing.T) {
+	data := make([]byte, 16<<20)
+	for i := range data {
+		data[i] = byte(i*7 + i>>11)
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "send"), filepath.Join(dir, "recv")
+	if err := os.WriteFile(in, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	echo := testpeer.Echo(t, "tcp4", "127.0.0.1:0")
+	r := runCLI(t, "connect", "--json", "--send-file", in, "--shutdown-after-send", "--recv-file", out, echo.String())
+	if r.code != exitOK {
+		t.Fatalf("status %d; stdout %q stderr %q", r.code, clip([]byte(r.stdout)), r.stderr)
+	}
+	assertFile(t, out, data)
+	closed := eventsNamed(jsonLines(t, r.stdout), "closed")
+	if len(closed) != 1 {
+		t.Fatalf("closed events: %v", closed)
+	}
+	wantFields(t, closed[0], map[string]any{"reason": "eof", "rx": float64(len(data)), "tx": float64(len(data))})
+}
+
+// TestConnectTimeoutPerAttempt tries a black hole (a full accept queue on
+// loopback: the SYN is dropped) and then a live peer.
+func TestConnectTimeoutPerAttempt(t *testing.T) {
+	hole := testpeer.BlackHole(t, "127.0.0.1")
+	live := startPeer(t, "tcp4", echoN(0))
+	r := runCLI(t, "connect", "--json", "--timeout", "200ms", "--read-timeout", "0", hole.String(), live.Addr())
+	if r.code != exitOK {
+		t.Fatalf("status %d; stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	events := jsonLines(t, r.stdout)
+	attempts := eventsNamed(events, "attempt")
+	if len(attempts) != 2 {
+		t.Fatalf("attempts: %v", attempts)
+	}
+	wantFields(t, attempts[0], map[string]any{"address": hole.String(), "result": "timeout", "class": "timeout"})
+	if ms := attempts[0]["elapsed_ms"].(float64); ms < 200 {
+		t.Errorf("timed out after %.1f ms, want at least 200", ms)
+	}
+	wantFields(t, attempts[1], map[string]any{"result": "connected", "class": "ok"})
+
+	r = runCLI(t, "connect", "--json", "--timeout", "100ms", hole.String())
+	if r.code != exitNetwork {
+		t.Fatalf("black hole alone: status %d, want 1; stdout %q", r.code, r.stdout)
+	}
+	failed := eventsNamed(jsonLines(t, r.stdout), "failed")
+	if len(failed) != 1 {
+		t.Fatalf("failed events: %q", r.stdout)
+	}
+	wantFields(t, failed[0], map[string]any{"class": "timeout"})
 }

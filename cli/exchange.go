@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -177,54 +180,123 @@ func (c closeSummary) exitCode() int {
 // errno is the errno of the failure, if any.
 func (c closeSummary) errno() unix.Errno { return netcore.ErrnoOf(c.err) }
 
-// exchange sends the plan's payload on a connected socket, shuts down the
-// sending side if asked, then receives until the peer closes, nothing
-// arrives for the read timeout, or an error. Every received byte is kept
-// and reported before the next receive, so nothing is lost to a failure.
+// exchange sends the plan's payload on a connected socket (then shuts down
+// the sending side if asked) while it receives, until the peer closes,
+// nothing arrives for the read timeout once the sending is done, or an
+// error. Sending and receiving run at once, so that a payload larger than
+// the socket buffers does not stall against a peer that answers as it
+// reads. Every received byte is kept and reported before the next receive,
+// so nothing is lost to a failure.
 func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) closeSummary {
+	events := &exchangeEvents{r: rep}
+	sendCtx, cancelSend := context.WithCancel(e.ctx)
+	defer cancelSend()
+	var sentAt atomic.Int64 // when the sending ended, in Unix nanoseconds; 0 until then
+	sending := make(chan sendOutcome, 1)
+	go func() {
+		out := sendPayload(sendCtx, s, plan, events)
+		sentAt.Store(time.Now().UnixNano())
+		sending <- out
+	}()
+
 	sum := closeSummary{}
-	if err := sendPayload(e, s, plan, rep, &sum); err != nil {
-		return finish(rep, sum, err)
+	recvErr := receiveAll(e.ctx, s, plan, events, &sum, &sentAt)
+	if recvErr != nil {
+		cancelSend() // the connection is over: stop a send still waiting
 	}
-	ctx := netcore.WithCallTimeout(e.ctx, plan.readTimeout)
+	out := <-sending
+	sum.tx = out.n
+	err := out.err
+	if err == nil || (recvErr != nil && netcore.ClassOf(err) == netcore.ClassCancelled) {
+		err = recvErr
+	}
+	return finish(events, sum, err)
+}
+
+// receiveAll receives until the peer closes, an error, or a read timeout
+// that ends at least the read timeout after the sending ended.
+func receiveAll(ctx context.Context, s *netcore.Socket, plan *exchangePlan, events *exchangeEvents, sum *closeSummary, sentAt *atomic.Int64) error {
+	ctx = netcore.WithCallTimeout(ctx, plan.readTimeout)
 	buf := make([]byte, receiveBufferSize)
 	for {
 		n, err := s.Receive(ctx, buf, 0)
 		if err != nil {
-			return finish(rep, sum, err)
+			if netcore.ClassOf(err) == netcore.ClassTimeout && !idleSinceSent(sentAt, plan.readTimeout) {
+				continue // quiet while still sending is not the end
+			}
+			return err
 		}
 		if n == 0 && s.Type() != netcore.SockDgram {
-			return finish(rep, sum, nil)
+			return nil
 		}
 		sum.rx += int64(n)
 		if err := plan.keep(buf[:n]); err != nil {
-			return finish(rep, sum, err)
+			return err
 		}
-		rep.received(buf[:n], sum.rx)
+		events.received(buf[:n], sum.rx)
 	}
+}
+
+// idleSinceSent reports whether the sending ended at least d ago.
+func idleSinceSent(sentAt *atomic.Int64, d time.Duration) bool {
+	at := sentAt.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) >= d
+}
+
+// sendOutcome is how the sending of an exchange went.
+type sendOutcome struct {
+	n   int64
+	err error
 }
 
 // sendPayload sends the payload, if any, and shuts down the sending side
 // if the plan says so.
-func sendPayload(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter, sum *closeSummary) error {
+func sendPayload(ctx context.Context, s *netcore.Socket, plan *exchangePlan, events *exchangeEvents) sendOutcome {
+	var out sendOutcome
 	if plan.payload != nil {
-		n, err := s.SendAll(e.ctx, plan.payload, 0)
-		sum.tx += int64(n)
+		n, err := s.SendAll(ctx, plan.payload, 0)
+		out.n = int64(n)
 		if n > 0 || err == nil {
-			rep.sent(n)
+			events.sent(n)
 		}
 		if err != nil {
-			return err
+			out.err = err
+			return out
 		}
 	}
 	if plan.shutdownAfterSend {
-		return s.Shutdown(netcore.ShutWR)
+		out.err = s.Shutdown(netcore.ShutWR)
 	}
-	return nil
+	return out
+}
+
+// exchangeEvents serialises the reports of an exchange, whose sending and
+// receiving run on two goroutines.
+type exchangeEvents struct {
+	mu sync.Mutex
+	r  reporter
+}
+
+func (x *exchangeEvents) sent(n int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.r.sent(n)
+}
+
+func (x *exchangeEvents) received(data []byte, total int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.r.received(data, total)
+}
+
+func (x *exchangeEvents) closed(c closeSummary) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.r.closed(c)
 }
 
 // finish records why the exchange ended and reports it.
-func finish(rep reporter, sum closeSummary, err error) closeSummary {
+func finish(rep *exchangeEvents, sum closeSummary, err error) closeSummary {
 	sum.err = err
 	sum.reason = reasonOf(err)
 	rep.closed(sum)
