@@ -30,7 +30,8 @@ const (
 	SockSeqpacket SockType = unix.SOCK_SEQPACKET
 )
 
-// Protocol is an IP protocol number (IPPROTO_*). Zero lets the system choose.
+// Protocol is an IP protocol number (IPPROTO_*). Zero (IPPROTO_IP, named
+// "ip") lets the system choose.
 type Protocol int
 
 // Protocols.
@@ -118,7 +119,7 @@ var sockTypeNames = []constName[SockType]{
 }
 
 var protocolNames = []constName[Protocol]{
-	{ProtoDefault, "default", "0"},
+	{ProtoDefault, "ip", "IPPROTO_IP"},
 	{ProtoICMP, "icmp", "IPPROTO_ICMP"},
 	{ProtoTCP, "tcp", "IPPROTO_TCP"},
 	{ProtoUDP, "udp", "IPPROTO_UDP"},

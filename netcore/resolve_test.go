@@ -173,9 +173,9 @@ func rtWantRows(t *testing.T, got []AddrInfo, err error, want ...string) {
 func TestResolveLiterals(t *testing.T) {
 	ctx := rtCtx(t)
 	got, err := Resolve(ctx, "127.0.0.1", "", Hints{})
-	rtWantRows(t, got, err, "inet stream tcp 127.0.0.1:0", "inet dgram udp 127.0.0.1:0", "inet raw default 127.0.0.1:0")
+	rtWantRows(t, got, err, "inet stream tcp 127.0.0.1:0", "inet dgram udp 127.0.0.1:0", "inet raw ip 127.0.0.1:0")
 	got, err = Resolve(ctx, "::1", "22", Hints{})
-	rtWantRows(t, got, err, "inet6 stream tcp [::1]:22", "inet6 dgram udp [::1]:22", "inet6 raw default [::1]:22")
+	rtWantRows(t, got, err, "inet6 stream tcp [::1]:22", "inet6 dgram udp [::1]:22", "inet6 raw ip [::1]:22")
 	got, err = Resolve(ctx, "::1", "22", Hints{SockType: SockStream})
 	rtWantRows(t, got, err, "inet6 stream tcp [::1]:22")
 	for _, r := range got {
@@ -201,7 +201,7 @@ func TestResolveNullHost(t *testing.T) {
 	got, err = Resolve(ctx, "", "8080", Hints{Family: FamilyInet6, SockType: SockStream, Flags: AIPassive})
 	rtWantRows(t, got, err, "inet6 stream tcp [::]:8080")
 	got, err = Resolve(ctx, "", "8080", Hints{Family: FamilyInet, Flags: AIPassive})
-	rtWantRows(t, got, err, "inet stream tcp 0.0.0.0:8080", "inet dgram udp 0.0.0.0:8080", "inet raw default 0.0.0.0:8080")
+	rtWantRows(t, got, err, "inet stream tcp 0.0.0.0:8080", "inet dgram udp 0.0.0.0:8080", "inet raw ip 0.0.0.0:8080")
 }
 
 func TestResolveServices(t *testing.T) {
@@ -235,7 +235,7 @@ func TestResolveServices(t *testing.T) {
 
 	// Numeric services give every default socket type.
 	got, err = Resolve(ctx, "127.0.0.1", "8080", Hints{})
-	rtWantRows(t, got, err, "inet stream tcp 127.0.0.1:8080", "inet dgram udp 127.0.0.1:8080", "inet raw default 127.0.0.1:8080")
+	rtWantRows(t, got, err, "inet stream tcp 127.0.0.1:8080", "inet dgram udp 127.0.0.1:8080", "inet raw ip 127.0.0.1:8080")
 	got, err = Resolve(ctx, "127.0.0.1", "8080", Hints{Flags: AINumericServ, SockType: SockDgram})
 	rtWantRows(t, got, err, "inet dgram udp 127.0.0.1:8080")
 
