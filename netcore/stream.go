@@ -34,7 +34,8 @@ type Reader struct {
 // down the socket's write side.
 type Writer struct {
 	ports *ports
-	buf   *bufio.Writer // nil when unbuffered
+	out   socketWriter
+	buf   *bufio.Writer // over out; nil when unbuffered
 	once  sync.Once
 	keep  bool
 }
@@ -58,9 +59,9 @@ func IOPorts(s *Socket, cfg PortConfig) (*Reader, *Writer) {
 		rsize = DefaultReceiveBufferSize
 	}
 	r := &Reader{ports: p, buf: bufio.NewReaderSize(socketReader{s, timeouts}, rsize)}
-	w := &Writer{ports: p}
+	w := &Writer{ports: p, out: socketWriter{s, timeouts}}
 	if cfg.SendBufferSize > 0 {
-		w.buf = bufio.NewWriterSize(socketWriter{s, timeouts}, cfg.SendBufferSize)
+		w.buf = bufio.NewWriterSize(w.out, cfg.SendBufferSize)
 	}
 	return r, w
 }
@@ -122,7 +123,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.buf != nil {
 		return w.buf.Write(p)
 	}
-	return socketWriter{w.ports.sock, w.ports.sock.Timeouts()}.Write(p)
+	return w.out.Write(p)
 }
 
 // Flush sends what is buffered.
