@@ -1,0 +1,129 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/lipgloss/v2"
+
+	"sockbench/safe"
+)
+
+func renderOverlay(sc Screen, r Rect) string {
+	s, o := sc.Styles, sc.Overlay
+	switch o.Kind {
+	case OverlayOptions:
+		return renderOptions(s, o, r)
+	case OverlaySyscalls:
+		return renderSyscalls(s, o, r)
+	}
+	return renderFullHelp(sc, r)
+}
+
+func renderFullHelp(sc Screen, r Rect) string {
+	s := sc.Styles
+	var body []string
+	body = append(body, s.Muted.Render("Keys for the "+sc.Focus.String()+" panel and everywhere. ? or esc closes."), "")
+	if sc.Keys != nil {
+		h := help.New()
+		h.Styles = s.Help
+		h.SetWidth(r.W - 4)
+		h.FullSeparator = "   "
+		body = append(body, strings.Split(h.FullHelpView(sc.Keys.FullHelp()), "\n")...)
+	}
+	body = append(body, "",
+		s.Muted.Render("Panels: Lab (loopback services to try) · Resolve (getaddrinfo) · Attempts (connect, address by address)"),
+		s.Muted.Render("· Sockets (everything open) · Hex (traffic of the selected socket) · Send (bytes to send)."),
+		s.Muted.Render("Text on the send line takes \\r \\n \\t \\0 \\\\ \\xNN escapes; ctrl+t switches to hex."))
+	return s.box(r.W, r.H, "Help", "", "", true, indent(body))
+}
+
+func indent(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = " " + l
+	}
+	return out
+}
+
+func renderOptions(s *Styles, o *Overlay, r Rect) string {
+	v := o.Options
+	inner := r.W - 2
+	h := r.H - 2
+	var body []string
+	body = append(body, s.Muted.Render("space toggles a boolean · enter edits a value · ↑↓ move · esc closes · values are read again after each change"))
+	cols := []column{{title: "option", width: 24}, {title: "level", width: 12}, {title: "type", width: 8},
+		{title: "value", width: 24}, {title: "", width: max(10, inner-24-12-8-24-4)}}
+	body = append(body, s.header(cols))
+	listH := max(1, h-len(body)-1)
+	off := visibleOffset(v.Selected, v.Offset, listH, len(v.Rows))
+	for i := off; i < len(v.Rows) && i < off+listH; i++ {
+		row := v.Rows[i]
+		value := safe.Text(row.Value)
+		if row.Err != "" {
+			value = "(" + safe.Text(row.Err) + ")"
+		}
+		if v.Editing && i == v.Selected {
+			cells := []string{row.Name, row.Level, row.Type}
+			line := s.row(cols[:3], cells, []lipgloss.Style{s.Bold, s.Muted, s.Muted}, false, true)
+			body = append(body, line+" "+v.Input)
+			continue
+		}
+		note := safe.Text(row.Help)
+		if !row.Writable {
+			note = "read-only · " + note
+		}
+		valStyle := s.Text
+		switch {
+		case row.Err != "":
+			valStyle = s.Subtle
+		case row.Bool && row.Value == "on":
+			valStyle = s.OK
+		case row.Bool:
+			valStyle = s.Muted
+		}
+		cells := []string{row.Name, row.Level, row.Type, value, note}
+		styles := []lipgloss.Style{s.Text, s.Muted, s.Muted, valStyle, s.Subtle}
+		body = append(body, s.row(cols, cells, styles, i == v.Selected, true))
+	}
+	for len(body) < h-1 {
+		body = append(body, "")
+	}
+	switch {
+	case v.Err != "":
+		body = append(body, s.Error.Render("✗ "+safe.Text(v.Err)+" · nothing changed"))
+	case v.Busy:
+		body = append(body, s.Info.Render("reading options…"))
+	default:
+		body = append(body, "")
+	}
+	info := s.Muted.Render(fmt.Sprintf("%d options", len(v.Rows)))
+	return s.box(r.W, r.H, "Options · "+safe.Text(o.Title), info, "", true, body)
+}
+
+func renderSyscalls(s *Styles, o *Overlay, r Rect) string {
+	v := o.Syscalls
+	var body []string
+	if v.Total == 0 {
+		body = append(body, s.Subtle.Render("no system calls recorded"))
+	}
+	for _, row := range v.Rows {
+		t := s.Muted.Render(row.Time.Format("15:04:05.000000"))
+		d := s.Subtle.Render(fmt.Sprintf("%9s", FormatDuration(row.Duration)))
+		st := s.Text
+		if row.Failed {
+			st = s.Error
+		}
+		body = append(body, t+" "+d+"  "+st.Render(safe.Text(row.Text)))
+	}
+	info := fmt.Sprintf("%d calls", v.Total)
+	if v.Dropped > 0 {
+		info += fmt.Sprintf(" · %d older dropped", v.Dropped)
+	}
+	note := "↑↓ pgup pgdn home end · esc closes"
+	if v.Follow {
+		note = "following · " + note
+	}
+	return s.box(r.W, r.H, "System calls · "+safe.Text(o.Title), s.Muted.Render(info), note, true, body)
+}

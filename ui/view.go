@@ -1,0 +1,270 @@
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/help"
+
+	"sockbench/capture"
+	"sockbench/netcore"
+)
+
+// Level is how a status message is coloured.
+type Level int
+
+// Status levels.
+const (
+	LevelInfo Level = iota
+	LevelOK
+	LevelWarn
+	LevelError
+)
+
+// Screen is everything one frame shows. The model fills it; Render draws it.
+type Screen struct {
+	Styles *Styles
+	Layout Layout
+	Focus  Panel
+
+	Header   HeaderView
+	Lab      LabView
+	Resolve  ResolveView
+	Attempts AttemptsView
+	Sockets  SocketsView
+	Hex      HexView
+	Send     SendView
+	Status   StatusView
+
+	// Keys are the bindings of the current context, for the help bar and
+	// the full help.
+	Keys help.KeyMap
+	// Overlay, when set, covers the panels (options, syscall log, help).
+	Overlay *Overlay
+}
+
+// HeaderView is the top line.
+type HeaderView struct {
+	Sockets, Open, Listeners int
+	Rx, Tx                   int64
+	LabServices              int
+	LabOff                   bool
+	Theme                    string
+}
+
+// LabRow is one lab service.
+type LabRow struct {
+	Name, Kind, Network, Addr, Help string
+}
+
+// LabView lists the lab services.
+type LabView struct {
+	Rows             []LabRow
+	Selected, Offset int
+	Note             string // why there are none (disabled, failed, starting)
+}
+
+// ResolveRow is one getaddrinfo row.
+type ResolveRow struct {
+	Family, Type, Proto, Addr string
+}
+
+// FlagView is one getaddrinfo flag toggle.
+type FlagView struct {
+	Key, Name string
+	On        bool
+}
+
+// ResolveView is the resolve panel.
+type ResolveView struct {
+	Host, Service    string // rendered text inputs
+	Family, SockType string
+	Flags            []FlagView
+	Busy             bool
+	Spinner          string
+	Elapsed          time.Duration
+	Query            string // what the rows answer, "host:service"
+	Took             time.Duration
+	Err              string // the failure in words, with its EAI_ code
+	Canon            string // the canonical name, when asked for
+	Rows             []ResolveRow
+	Selected, Offset int
+}
+
+// AttemptRow is one connection attempt.
+type AttemptRow struct {
+	Index   int
+	Addr    string
+	State   AttemptState
+	Errno   string
+	Explain string
+	Elapsed time.Duration
+	Local   string
+}
+
+// AttemptState is where an attempt stands.
+type AttemptState int
+
+// Attempt states. Waiting and NotTried are the rows the dialer has not
+// started (yet).
+const (
+	AttemptWaiting AttemptState = iota
+	AttemptConnecting
+	AttemptConnected
+	AttemptRefused
+	AttemptTimeout
+	AttemptUnreachable
+	AttemptError
+	AttemptCancelled
+	AttemptNotTried
+)
+
+var attemptStateNames = [...]string{"waiting", "connecting", "connected", "refused", "timeout",
+	"unreachable", "error", "cancelled", "not tried"}
+
+func (s AttemptState) String() string {
+	if s >= 0 && int(s) < len(attemptStateNames) {
+		return attemptStateNames[s]
+	}
+	return "?"
+}
+
+// AttemptStateOf maps a netcore result.
+func AttemptStateOf(r netcore.Result) AttemptState {
+	switch r {
+	case netcore.ResultConnecting:
+		return AttemptConnecting
+	case netcore.ResultConnected:
+		return AttemptConnected
+	case netcore.ResultRefused:
+		return AttemptRefused
+	case netcore.ResultTimeout:
+		return AttemptTimeout
+	case netcore.ResultUnreachable:
+		return AttemptUnreachable
+	case netcore.ResultCancelled:
+		return AttemptCancelled
+	}
+	return AttemptError
+}
+
+// AttemptsView is the attempts panel.
+type AttemptsView struct {
+	Mode, Timeout    string
+	Busy             bool
+	Spinner          string
+	Rows             []AttemptRow
+	Selected, Offset int
+	Summary          string
+	SummaryLevel     Level
+}
+
+// SocketRow is one open (or closed) socket.
+type SocketRow struct {
+	ID          int
+	Kind        string // tcp, tcp6, udp, udp6, unix, pair, listen...
+	Local, Peer string
+	State       string
+	ReadOpen    bool
+	WriteOpen   bool
+	Rx, Tx      int64
+	Closed      bool
+	Child       bool // accepted by a listener in the list
+	Dropped     bool // the capture dropped bytes
+}
+
+// SocketsView is the sockets panel.
+type SocketsView struct {
+	Rows             []SocketRow
+	Selected, Offset int
+}
+
+// HexView is the hex view of the selected socket.
+type HexView struct {
+	Socket    string // "#3 tcp 127.0.0.1:5 → 127.0.0.1:7", "" when none
+	Filter    capture.Filter
+	Rows      []capture.Row // the visible rows only
+	Top       int           // the row index of Rows[0]
+	Total     int           // rows under the filter
+	Following bool
+	Stats     capture.Stats
+	Limit     int64
+	MatchRow  int // -1 when none
+	Search    string
+}
+
+// SendView is the send line.
+type SendView struct {
+	Input        string // the rendered text input
+	Dest         string // the rendered destination input
+	ShowDest     bool
+	Mode, Ending string
+	Preview      []byte
+	HasPreview   bool
+	Err          string
+	Disabled     string // why nothing can be sent now
+	Focused      bool
+	DestFocused  bool
+}
+
+// StatusView is the status line: a message, or a prompt.
+type StatusView struct {
+	Text     string
+	Level    Level
+	Busy     string // a spinner and what runs, on the right
+	Prompt   string // the rendered prompt input, when one is open
+	Label    string // the prompt's question
+	PromptOK bool
+}
+
+// OverlayKind says what covers the panels.
+type OverlayKind int
+
+// Overlays.
+const (
+	OverlayHelp OverlayKind = iota
+	OverlayOptions
+	OverlaySyscalls
+)
+
+// Overlay covers the body of the screen.
+type Overlay struct {
+	Kind     OverlayKind
+	Title    string
+	Options  OptionsView
+	Syscalls SyscallsView
+}
+
+// OptionRow is one socket option.
+type OptionRow struct {
+	Name, Level, Type, Value, Help string
+	Writable                       bool
+	Bool                           bool
+	Err                            string
+}
+
+// OptionsView is the options overlay.
+type OptionsView struct {
+	Rows             []OptionRow
+	Selected, Offset int
+	Editing          bool
+	Input            string // the rendered editor
+	Err              string
+	Busy             bool
+}
+
+// SyscallRow is one traced system call.
+type SyscallRow struct {
+	Time     time.Time
+	Text     string // "connect(5, 127.0.0.1:7) = -1 ECONNREFUSED (...)"
+	Failed   bool
+	Duration time.Duration
+}
+
+// SyscallsView is the syscall log overlay.
+type SyscallsView struct {
+	Rows    []SyscallRow // the visible rows only
+	Top     int
+	Total   int
+	Dropped int64
+	Follow  bool
+}
