@@ -241,16 +241,19 @@ func (m *Model) optionsView() ui.OptionsView {
 	}
 	for _, r := range o.rows {
 		row := ui.OptionRow{
-			Name:     r.Opt.Name,
-			Level:    r.Opt.LevelName(),
-			Type:     r.Opt.Type.String(),
-			Help:     r.Opt.Help,
-			Writable: optionWritable(r) == "",
-			Bool:     r.Opt.Type == netcore.OptBool,
+			Name:      r.Opt.Name,
+			Level:     r.Opt.LevelName(),
+			Type:      r.Opt.Type.String(),
+			Help:      r.Opt.Help,
+			Writable:  optionWritable(r) == "",
+			Available: r.Opt.Available,
+			Bool:      r.Opt.Type == netcore.OptBool,
 		}
 		switch {
 		case r.Opt.WriteOnly():
 			row.Value = "(write-only)"
+		case !r.Opt.Available:
+			row.Value = "n/a"
 		case r.Err != nil:
 			row.Err = shortErr(r.Err)
 		default:
@@ -335,8 +338,8 @@ func (m *Model) syscallsKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) syscallsView() ui.SyscallsView {
 	h := ui.SyscallsHeight(m.layout)
 	top := m.syscallsTop()
-	calls, kept, dropped := m.sys.log.window(top, h)
-	v := ui.SyscallsView{Top: top, Total: kept, Dropped: dropped, Follow: m.sys.follow}
+	calls, kept, dropped, hidden := m.sys.log.window(top, h)
+	v := ui.SyscallsView{Top: top, Total: kept, Dropped: dropped, Hidden: hidden, Follow: m.sys.follow}
 	for _, c := range calls {
 		v.Rows = append(v.Rows, ui.SyscallRow{Time: c.Start, Text: c.String(), Failed: c.Errno != 0, Duration: c.Duration})
 	}

@@ -89,9 +89,18 @@ func (e *sockEntry) isTCP() bool {
 
 func (e *sockEntry) isDgram() bool { return e.typ == netcore.SockDgram }
 
+// localText is the local address for people: an unnamed UNIX socket
+// (a socketpair's end) says so.
+func (e *sockEntry) localText() string {
+	if e.family == netcore.FamilyUnix && (e.local.Path() == "" || e.local.Path() == "@") {
+		return "(unnamed)"
+	}
+	return e.local.String()
+}
+
 // describe is the one-line name of the socket for titles.
 func (e *sockEntry) describe() string {
-	s := fmt.Sprintf("#%d %s %s", e.id, e.kind(), e.local)
+	s := fmt.Sprintf("#%d %s %s", e.id, e.kind(), e.localText())
 	switch {
 	case e.listener:
 		s += " (listening)"
@@ -717,13 +726,14 @@ type statesMsg struct{ states map[int]string }
 // refreshStates reads the kernel's TCP state of every open TCP socket.
 func (m *Model) refreshStates() tea.Cmd {
 	type item struct {
-		id int
-		s  *netcore.Socket
+		id  int
+		s   *netcore.Socket
+		log *traceLog
 	}
 	var items []item
 	for _, e := range m.socks.all {
 		if !e.closed && e.isTCP() {
-			items = append(items, item{e.id, e.sock})
+			items = append(items, item{e.id, e.sock, e.log})
 		}
 	}
 	if len(items) == 0 {
@@ -732,7 +742,10 @@ func (m *Model) refreshStates() tea.Cmd {
 	return m.cmd(func() tea.Msg {
 		out := statesMsg{states: map[int]string{}}
 		for _, it := range items {
-			if st, err := it.s.TCPState(); err == nil {
+			it.log.polling.Store(true)
+			st, err := it.s.TCPState()
+			it.log.polling.Store(false)
+			if err == nil {
 				out.states[it.id] = st
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"sockbench/netcore"
 )
@@ -20,6 +21,12 @@ type traceLog struct {
 	start   int
 	dropped int64
 	total   int64
+	hidden  int64
+
+	// polling is set while the workbench reads TCP_INFO for the sockets
+	// panel's state column: those reads are its own housekeeping and are
+	// counted, not logged.
+	polling atomic.Bool
 }
 
 func newTraceLog() *traceLog { return &traceLog{} }
@@ -27,6 +34,10 @@ func newTraceLog() *traceLog { return &traceLog{} }
 func (l *traceLog) add(c netcore.Syscall) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.polling.Load() && c.Name == "getsockopt" && strings.Contains(c.Args, "TCP_INFO") {
+		l.hidden++
+		return
+	}
 	l.total++
 	if len(l.calls) < traceCap {
 		l.calls = append(l.calls, c)
@@ -39,16 +50,17 @@ func (l *traceLog) add(c netcore.Syscall) {
 
 // window returns up to n calls from position from (0 is the oldest kept),
 // how many are kept and how many were dropped.
-func (l *traceLog) window(from, n int) (calls []netcore.Syscall, kept int, dropped int64) {
+func (l *traceLog) window(from, n int) (calls []netcore.Syscall, kept int, dropped, hidden int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	hidden = l.hidden
 	kept = len(l.calls)
 	from = max(0, min(from, kept))
 	end := min(kept, from+max(n, 0))
 	for i := from; i < end; i++ {
 		calls = append(calls, l.calls[(l.start+i)%len(l.calls)])
 	}
-	return calls, kept, l.dropped
+	return calls, kept, l.dropped, hidden
 }
 
 // len returns the number of calls kept.

@@ -141,7 +141,7 @@ func (m *Model) socketsView() ui.SocketsView {
 		row := ui.SocketRow{
 			ID:        e.id,
 			Kind:      e.kind(),
-			Local:     e.local.String(),
+			Local:     e.localText(),
 			State:     e.state,
 			ReadOpen:  !e.readShut,
 			WriteOpen: !e.writeShut,
@@ -158,11 +158,13 @@ func (m *Model) socketsView() ui.SocketsView {
 		case e.isDgram():
 			row.Peer = "(any: sendto)"
 		}
-		if e.closed {
+		switch {
+		case e.closed:
 			row.State = "closed"
-		} else if e.eof {
-			row.State = e.state + " EOF"
+		case e.eof && !e.isTCP():
+			row.State = "EOF"
 		}
+		row.Listener = e.listener
 		st := e.store.Stats()
 		row.Rx, row.Tx = st.RxBytes, st.TxBytes
 		row.Dropped = st.DroppedBytes > 0

@@ -71,7 +71,10 @@ func renderOptions(s *Styles, o *Overlay, r Rect) string {
 			continue
 		}
 		note := safe.Text(row.Help)
-		if !row.Writable {
+		switch {
+		case !row.Available:
+			note = "not on this system · " + note
+		case !row.Writable:
 			note = "read-only · " + note
 		}
 		valStyle := s.Text
@@ -120,6 +123,9 @@ func renderSyscalls(s *Styles, o *Overlay, r Rect) string {
 	info := fmt.Sprintf("%d calls", v.Total)
 	if v.Dropped > 0 {
 		info += fmt.Sprintf(" · %d older dropped", v.Dropped)
+	}
+	if v.Hidden > 0 {
+		info += fmt.Sprintf(" · %d state polls (TCP_INFO) not shown", v.Hidden)
 	}
 	note := "↑↓ pgup pgdn home end · esc closes"
 	if v.Follow {

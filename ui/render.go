@@ -410,7 +410,7 @@ func renderSockets(sc Screen, r Rect, focused bool) string {
 			kind = "└" + kind
 		}
 		io := ""
-		if !row.Closed {
+		if !row.Closed && !row.Listener {
 			io = flagChar(row.ReadOpen, 'r') + flagChar(row.WriteOpen, 'w')
 		}
 		cells := []string{fmt.Sprint(row.ID), kind, safe.Text(row.Local), safe.Text(row.Peer), safe.Text(row.State), io,

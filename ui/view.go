@@ -168,6 +168,7 @@ type SocketRow struct {
 	WriteOpen   bool
 	Rx, Tx      int64
 	Closed      bool
+	Listener    bool
 	Child       bool // accepted by a listener in the list
 	Dropped     bool // the capture dropped bytes
 }
@@ -238,6 +239,7 @@ type Overlay struct {
 type OptionRow struct {
 	Name, Level, Type, Value, Help string
 	Writable                       bool
+	Available                      bool
 	Bool                           bool
 	Err                            string
 }
@@ -266,5 +268,6 @@ type SyscallsView struct {
 	Top     int
 	Total   int
 	Dropped int64
+	Hidden  int64 // TCP_INFO reads of the state column, not shown
 	Follow  bool
 }

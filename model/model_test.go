@@ -1,0 +1,902 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"sockbench/capture"
+	"sockbench/netcore"
+	"sockbench/ui"
+)
+
+// checkSize asserts that a frame has exactly h lines of at most w cells.
+func checkSize(t *testing.T, frame string, w, h int) {
+	t.Helper()
+	lines := strings.Split(frame, "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for i, l := range lines {
+		if cw := ansi.StringWidth(l); cw > w {
+			t.Errorf("%dx%d: line %d is %d cells wide: %q", w, h, i, cw, ansi.Strip(l))
+		}
+	}
+}
+
+func TestResizes(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	checkSize(t, d.view(), 120, 40)
+	for _, title := range []string{"Resolve", "Attempts", "Sockets", "Hex", "Send", "Lab"} {
+		if !d.screenHas("─ " + title) {
+			t.Errorf("120x40: no %s panel:\n%s", title, d.plain())
+		}
+	}
+
+	d.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	checkSize(t, d.view(), 80, 24)
+	if !d.screenHas("tab/shift+tab to switch") {
+		t.Errorf("80x24: no tab bar:\n%s", d.plain())
+	}
+	// Tab walks through every panel in the tabbed layout.
+	seen := map[string]bool{}
+	for range focusOrder {
+		d.key("tab")
+		for _, title := range []string{"Lab", "Resolve", "Attempts", "Sockets", "Hex", "Send"} {
+			if d.screenHas("╭─ " + title) {
+				seen[title] = true
+			}
+		}
+		checkSize(t, d.view(), 80, 24)
+	}
+	if len(seen) != 6 {
+		t.Errorf("80x24: tabbing showed only %v", seen)
+	}
+
+	d.send(tea.WindowSizeMsg{Width: 20, Height: 5})
+	checkSize(t, d.view(), 20, 5)
+	if !d.screenHas("too small") {
+		t.Errorf("20x5: no 'too small':\n%s", d.plain())
+	}
+	d.key("x") // keys say why nothing happens
+	if !strings.Contains(d.m.status, "too small") {
+		t.Errorf("20x5: a key gave status %q", d.m.status)
+	}
+
+	// Any size, however odd, renders and never panics.
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {79, 19}, {80, 20}, {109, 31}, {110, 32}, {300, 100}, {200, 33}} {
+		d.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		frame := d.view()
+		if sz[0] >= ui.MinWidth && sz[1] >= ui.MinHeight {
+			checkSize(t, frame, sz[0], sz[1])
+		}
+	}
+}
+
+func TestNoColorHasNoColour(t *testing.T) {
+	d := newDriver(t, Config{NoColor: true}, 120, 40)
+	frame := d.view()
+	for _, sgr := range []string{"38;2;", "48;2;", "38;5;", "48;5;"} {
+		if strings.Contains(frame, sgr) {
+			t.Fatalf("NO_COLOR frame has colour %q", sgr)
+		}
+	}
+	d.key("T")
+	if !strings.Contains(d.m.status, "NO_COLOR") {
+		t.Errorf("T under NO_COLOR: %q", d.m.status)
+	}
+}
+
+func TestThemeCycles(t *testing.T) {
+	d := newDriver(t, Config{Theme: "light"}, 120, 40)
+	if d.m.Theme() != "light" {
+		t.Fatalf("theme %q", d.m.Theme())
+	}
+	seen := map[string]bool{}
+	for range 3 {
+		d.key("T")
+		seen[d.m.Theme()] = true
+	}
+	for _, want := range []string{"dark", "light", "high-contrast"} {
+		if !seen[want] {
+			t.Errorf("cycling never reached %s: %v", want, seen)
+		}
+	}
+}
+
+func TestResolveAndConnectLocally(t *testing.T) {
+	ln, err := netcore.Listen(mustAddr(t, "127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr, _ := ln.LocalAddr()
+
+	d := newDriver(t, Config{Timeout: time.Second}, 120, 40)
+	d.key("tab") // resolve panel
+	if d.m.focus != ui.PanelResolve {
+		t.Fatalf("focus %v", d.m.focus)
+	}
+	d.key("c")
+	if !strings.Contains(d.m.status, "resolve") {
+		t.Errorf("c without rows: %q", d.m.status)
+	}
+	d.key("e")
+	d.typeText("127.0.0.1")
+	d.key("tab")
+	d.typeText(fmt.Sprint(addr.Port()))
+	d.key("enter")
+	d.waitScreen("1 row")
+	if len(d.m.res.rows) != 1 || d.m.res.rows[0].Addr != addr {
+		t.Fatalf("rows %v", d.m.res.rows)
+	}
+	d.key("c")
+	d.pumpUntil("connected", func() bool { return len(d.m.socks.all) == 1 })
+	d.waitScreen("connected to " + addr.String())
+	if d.m.focus != ui.PanelSend {
+		t.Errorf("after connect the focus is %v, want the send line", d.m.focus)
+	}
+	if d.m.conn.rows[0].state != ui.AttemptConnected {
+		t.Errorf("attempt %v", d.m.conn.rows[0].state)
+	}
+}
+
+func TestResolveErrorInWords(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	d.key("tab", "e")
+	d.typeText("no-such-host.invalid")
+	d.key("tab")
+	d.typeText("80")
+	d.key("enter")
+	d.pumpUntil("the resolve error", func() bool { return d.m.res.err != "" })
+	if !strings.Contains(d.m.res.err, "EAI_") {
+		t.Errorf("resolve error %q has no EAI_ code", d.m.res.err)
+	}
+	d.waitScreen("EAI_")
+}
+
+func TestHintToggles(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	d.key("tab")
+	d.key("f", "y", "1", "2", "3", "4", "5")
+	r := d.m.res
+	if r.family != netcore.FamilyInet || r.sockType != netcore.SockDgram {
+		t.Errorf("family %v type %v", r.family, r.sockType)
+	}
+	want := netcore.AICanonName | netcore.AIAddrConfig | netcore.AIV4Mapped | netcore.AIAll | netcore.AIPassive
+	if r.flags != want {
+		t.Errorf("flags %v, want %v", r.flags, want)
+	}
+	if !d.screenHas("family inet") || !d.screenHas("type dgram") || !d.screenHas("●canon") {
+		t.Errorf("hints not shown:\n%s", d.plain())
+	}
+	d.key("1")
+	if d.m.res.flags&netcore.AICanonName != 0 {
+		t.Error("1 did not toggle canonname off")
+	}
+	d.key("m")
+	if !d.m.conn.race {
+		t.Error("m did not switch to race")
+	}
+	d.key("t")
+	if d.m.prompt == nil {
+		t.Fatal("t opened no prompt")
+	}
+	d.key("ctrl+u") // clear "3s" is not bound: use backspaces
+	for range 5 {
+		d.key("backspace")
+	}
+	d.typeText("nonsense")
+	d.key("enter")
+	if d.m.conn.timeout != 0 || d.m.prompt == nil || !strings.Contains(d.m.status, "not a duration") {
+		t.Errorf("bad timeout: timeout %v prompt %v status %q", d.m.conn.timeout, d.m.prompt != nil, d.m.status)
+	}
+	for range 10 {
+		d.key("backspace")
+	}
+	d.typeText("250ms")
+	d.key("enter")
+	if d.m.conn.timeout != 250*time.Millisecond || d.m.prompt != nil {
+		t.Errorf("timeout %v, prompt open %v", d.m.conn.timeout, d.m.prompt != nil)
+	}
+}
+
+// syntheticRun puts attempt rows in place as a connect would.
+func syntheticRun(d *driver, ais []netcore.AddrInfo) int {
+	c := &d.m.conn
+	c.run++
+	c.rows = nil
+	for _, ai := range ais {
+		c.rows = append(c.rows, attemptRow{ai: ai, state: ui.AttemptWaiting, log: newTraceLog()})
+	}
+	c.busy = true
+	c.winner = -1
+	return c.run
+}
+
+func TestAttemptEvents(t *testing.T) {
+	now := time.Now()
+	clock := now
+	d := newDriver(t, Config{Now: func() time.Time { return clock }}, 120, 40)
+	a1 := mustAddr(t, "127.0.0.1:7")
+	a2 := mustAddr(t, "[::1]:7")
+	run := syntheticRun(d, []netcore.AddrInfo{
+		{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: a1},
+		{Family: netcore.FamilyInet6, SockType: netcore.SockStream, Addr: a2},
+	})
+	d.send(ioMsg{events: []any{evAttempt{run: run, a: netcore.Attempt{Index: 0, Addr: a1, Start: now, Result: netcore.ResultConnecting}}}})
+	clock = now.Add(1500 * time.Millisecond)
+	if !d.screenHas("connecting") || !d.screenHas("1.50s") || !d.screenHas("SYN sent") {
+		t.Errorf("running attempt not shown with its elapsed time:\n%s", d.plain())
+	}
+	refused := &netcore.Error{Op: "connect", Class: netcore.ClassTransient, Errno: 111, Err: errors.New("connection refused")}
+	d.send(ioMsg{events: []any{
+		evAttempt{run: run, a: netcore.Attempt{Index: 0, Addr: a1, Start: now, Elapsed: 90 * time.Microsecond,
+			Result: netcore.ResultRefused, Class: netcore.ClassTransient, Errno: 111, Local: mustAddr(t, "127.0.0.1:40000"), Err: refused}},
+		evAttempt{run: run, a: netcore.Attempt{Index: 1, Addr: a2, Start: now, Result: netcore.ResultConnecting}},
+		evAttempt{run: run, a: netcore.Attempt{Index: 1, Addr: a2, Start: now, Elapsed: 3 * time.Second,
+			Result: netcore.ResultTimeout, Class: netcore.ClassTimeout}},
+		evConnectDone{run: run, err: &netcore.Error{Op: "connect", Class: netcore.ClassTimeout, Err: errors.New("timed out")}},
+	}})
+	screen := d.plain()
+	for _, want := range []string{"refused", "ECONNREFUSED", "nothing is listening on that port", "90µs",
+		"from 127.0.0.1:40000", "timeout", "no answer within the timeout", "3.00s", "none connected"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("attempts panel lacks %q:\n%s", want, screen)
+		}
+	}
+	if d.m.conn.busy {
+		t.Error("still busy after the run ended")
+	}
+	// A stale run's events change nothing.
+	d.send(ioMsg{events: []any{evAttempt{run: run - 1, a: netcore.Attempt{Index: 0, Result: netcore.ResultConnected}}}})
+	if d.m.conn.rows[0].state != ui.AttemptRefused {
+		t.Error("a stale event changed a row")
+	}
+}
+
+func TestEscCancelsConnect(t *testing.T) {
+	d := newDriver(t, Config{Timeout: 0}, 120, 40)
+	// A listener with a full queue (backlog 0 and one connection it never
+	// accepts): later connects hang.
+	ln, err := netcore.NewSocket(netcore.FamilyInet, netcore.SockStream, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if err := ln.Bind(mustAddr(t, "127.0.0.1:0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := ln.Listen(0); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := ln.LocalAddr()
+	filler, err := netcore.NewSocket(netcore.FamilyInet, netcore.SockStream, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer filler.Close()
+	if err := filler.Connect(context.Background(), addr); err != nil {
+		t.Fatal(err)
+	}
+	d.exec(d.m.startConnect([]netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: addr}}))
+	d.pumpUntil("the attempt to start", func() bool { return d.m.conn.rows[0].state == ui.AttemptConnecting })
+	if !d.m.busy() {
+		t.Fatal("not busy while connecting")
+	}
+	d.key("esc")
+	d.pumpUntil("the cancel", func() bool { return !d.m.conn.busy })
+	if st := d.m.conn.rows[0].state; st != ui.AttemptCancelled {
+		t.Errorf("after esc the attempt is %v", st)
+	}
+	d.waitScreen("cancelled")
+}
+
+// openPair makes a socketpair through the sockets panel.
+func openPair(t *testing.T, d *driver) (*sockEntry, *sockEntry) {
+	t.Helper()
+	d.m.setFocus(ui.PanelSockets)
+	d.key("p")
+	d.pumpUntil("the pair", func() bool { return len(d.m.socks.all) >= 2 })
+	return d.m.socks.all[len(d.m.socks.all)-2], d.m.socks.all[len(d.m.socks.all)-1]
+}
+
+func TestSocketpairSendReceive(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	a, b := openPair(t, d)
+	if a.kind() != "pair" || !strings.Contains(d.plain(), "pair #") {
+		t.Fatalf("pair not listed:\n%s", d.plain())
+	}
+	d.m.socks.selectID(a.id)
+	d.key("enter") // to the send line
+	if d.m.focus != ui.PanelSend {
+		t.Fatalf("focus %v", d.m.focus)
+	}
+	d.typeText("hello")
+	if !d.screenHas("enter sends 7 bytes: 68 65 6c 6c 6f 0d 0a") {
+		t.Errorf("no preview:\n%s", d.plain())
+	}
+	d.key("enter")
+	d.pumpUntil("b to receive", func() bool { return b.store.Stats().RxBytes == 7 })
+	d.pumpUntil("a to record", func() bool { return a.store.Stats().TxBytes == 7 })
+	if got := a.store.Data(0); string(got) != "hello\r\n" {
+		t.Errorf("sent %q", got)
+	}
+	if !d.screenHas("68 65 6c 6c 6f 0d 0a") || !d.screenHas("hello__") {
+		t.Errorf("hex view:\n%s", d.plain())
+	}
+	// History brings the line back.
+	d.key("up")
+	if v := d.m.send.input.Value(); v != "hello" {
+		t.Errorf("history up: %q", v)
+	}
+	d.key("down")
+	if v := d.m.send.input.Value(); v != "" {
+		t.Errorf("history down: %q", v)
+	}
+	// Hex mode, line ending none.
+	d.key("ctrl+t")
+	d.typeText("00 ff")
+	d.key("enter")
+	d.pumpUntil("b to get the hex bytes", func() bool { return b.store.Stats().RxBytes == 9 })
+	d.key("ctrl+t", "ctrl+l")
+	if endings[d.m.send.ending].name != "LF" {
+		t.Errorf("ending %s", endings[d.m.send.ending].name)
+	}
+}
+
+func TestBadSendLineChangesNothing(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	a, _ := openPair(t, d)
+	d.m.socks.selectID(a.id)
+	d.key("enter")
+	d.typeText(`bad\q`)
+	if !d.screenHas("nothing will be sent") {
+		t.Errorf("no live parse error:\n%s", d.plain())
+	}
+	d.key("enter")
+	if !strings.Contains(d.m.status, "nothing sent") || d.m.statusLvl != ui.LevelError {
+		t.Errorf("status %q", d.m.status)
+	}
+	if v := d.m.send.input.Value(); v != `bad\q` {
+		t.Errorf("the line changed to %q", v)
+	}
+	if n := strings.Count(d.plain(), "unknown escape"); n != 2 { // preview and status line
+		t.Errorf("%d mentions of the error", n)
+	}
+	if a.store.Stats().TxBytes != 0 || len(d.m.send.history) != 0 {
+		t.Error("something was sent or kept")
+	}
+	// Hex mode with an odd digit count.
+	d.key("ctrl+t")
+	for range 10 {
+		d.key("backspace")
+	}
+	d.typeText("abc")
+	d.key("enter")
+	if !strings.Contains(d.m.status, "odd number") || a.store.Stats().TxBytes != 0 {
+		t.Errorf("hex error: %q", d.m.status)
+	}
+}
+
+// checkTerminalSafe asserts that a frame holds no control byte but
+// newlines and Select Graphic Rendition sequences, and no C1 control.
+func checkTerminalSafe(t *testing.T, frame string) {
+	t.Helper()
+	if !utf8.ValidString(frame) {
+		t.Fatal("the frame is not valid UTF-8")
+	}
+	for i := 0; i < len(frame); {
+		c := frame[i]
+		if c == 0x1b {
+			j := i + 1
+			if j >= len(frame) || frame[j] != '[' {
+				t.Fatalf("ESC not starting a CSI at %d: %q", i, frame[i:min(i+12, len(frame))])
+			}
+			j++
+			for j < len(frame) && (frame[j] >= '0' && frame[j] <= '9' || frame[j] == ';' || frame[j] == ':') {
+				j++
+			}
+			if j >= len(frame) || frame[j] != 'm' {
+				t.Fatalf("a CSI other than SGR at %d: %q", i, frame[i:min(j+1, len(frame))])
+			}
+			i = j + 1
+			continue
+		}
+		if (c < 0x20 && c != '\n') || c == 0x7f {
+			t.Fatalf("control byte %#02x at %d: %q", c, i, frame[max(0, i-10):min(i+10, len(frame))])
+		}
+		r, size := utf8.DecodeRuneInString(frame[i:])
+		if r >= 0x80 && r < 0xa0 {
+			t.Fatalf("C1 control %U at %d", r, i)
+		}
+		i += size
+	}
+}
+
+// hostile is what a malicious peer sends: clear screen, set title, OSC 52
+// clipboard write, a cursor position query, a C1 CSI, BEL, backspace, CR
+// and invalid UTF-8.
+var hostile = []byte("\x1b[2J\x1b]0;pwned\x07\x1b]52;c;aGk=\x07\x1b[6n\x9b31m\x07\x08\r\xff\xfe!")
+
+func TestHostileBytesNeverReachTheTerminal(t *testing.T) {
+	for _, cfg := range []Config{{}, {NoColor: true}, {Theme: "light"}} {
+		d := newDriver(t, cfg, 200, 60)
+		a, b := openPair(t, d)
+		evilPath := "/tmp/\x1b]0;title\x07\x1b[2J.sock"
+		evilAddr, err := netcore.UnixAddr(evilPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.peer = evilAddr
+		d.m.socks.selectID(a.id)
+		check := func(wants ...string) {
+			t.Helper()
+			frame := d.view()
+			checkTerminalSafe(t, frame)
+			plain := ansi.Strip(frame)
+			for _, want := range wants {
+				if !strings.Contains(plain, want) {
+					t.Errorf("theme %q: %q not on screen:\n%s", cfg.Theme, want, plain)
+				}
+			}
+		}
+		// Bytes from the peer: only hex and glyphs.
+		d.send(ioMsg{events: []any{
+			evData{id: a.id, dir: capture.Received, t: time.Now(), data: hostile},
+			evData{id: a.id, dir: capture.Received, t: time.Now(), peer: "\x1b[6n\x9b" + "evil", data: []byte("x")},
+		}})
+		check("1b 5b 32 4a 1b 5d 30 3b", "35 32 3b 63 3b 61 47 6b 3d 07 1b 5b 36 6e 9b 33", "31 6d 07 08 0d ff fe 21",
+			"•[2J•]0;pwned••]", "52;c;aGk=••[6n×3", "1m••_××!",
+			"␛]0;title␇␛[2J.sock", "from ␛[6n�evil")
+		// An error string from the system.
+		d.send(ioMsg{events: []any{evReadErr{id: b.id, err: errors.New("\x1b]52;c;Zm9v\x07 broken \x1b[2J"), fatal: false}}})
+		check("␛]52;c;Zm9v␇ broken ␛[2J")
+		// A canonical name with escapes, as a hostile DNS answer could give.
+		d.m.res.gen++
+		d.m.res.query = "evil:1"
+		d.send(resolvedMsg{gen: d.m.res.gen, rows: []netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream,
+			Addr: mustAddr(t, "127.0.0.1:1"), CanonName: "evil\x1b]0;x\x07\x1b[2J.example"}}})
+		check("canonical evil␛]0;x␇␛[2J.example")
+		// Every overlay, too.
+		d.m.setFocus(ui.PanelSockets)
+		d.key("s")
+		check("System calls")
+		d.key("esc", "?")
+		check("Help")
+		d.key("esc")
+		d.m.Shutdown()
+	}
+}
+
+func TestListenerAcceptsTwoClients(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	d.m.setFocus(ui.PanelSockets)
+	d.key("l")
+	if d.m.prompt == nil || !d.screenHas("listen on") {
+		t.Fatalf("no listen prompt:\n%s", d.plain())
+	}
+	d.key("enter")
+	d.pumpUntil("the listener", func() bool { return len(d.m.socks.all) == 1 })
+	l := d.m.socks.all[0]
+	if !l.listener || l.local.Port() == 0 {
+		t.Fatalf("listener %+v", l.local)
+	}
+	var clients []*netcore.Socket
+	defer func() {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+	}()
+	for range 2 {
+		c, err := netcore.NewSocket(netcore.FamilyInet, netcore.SockStream, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+		if err := c.Connect(context.Background(), l.local); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.pumpUntil("two accepted rows", func() bool { return len(d.m.socks.all) == 3 })
+	if !d.screenHas("(2 accepted)") || strings.Count(d.plain(), "└tcp") != 2 {
+		t.Errorf("accepted rows:\n%s", d.plain())
+	}
+	if _, err := clients[1].Send(context.Background(), []byte("ping"), 0); err != nil {
+		t.Fatal(err)
+	}
+	second := d.m.socks.all[2]
+	d.pumpUntil("the ping", func() bool { return second.store.Stats().RxBytes == 4 })
+
+	// Shutdown write, then close, then remove.
+	d.m.socks.selectID(second.id)
+	d.key("w")
+	d.pumpUntil("the shutdown", func() bool { return second.writeShut })
+	buf := make([]byte, 8)
+	n, err := clients[1].Receive(netcore.WithCallTimeout(context.Background(), 2*time.Second), buf, 0)
+	if err != nil || n != 0 {
+		t.Errorf("the client did not see end of stream: %d, %v", n, err)
+	}
+	d.key("w")
+	if !strings.Contains(d.m.status, "already") {
+		t.Errorf("second w: %q", d.m.status)
+	}
+	d.key("x")
+	d.pumpUntil("the close", func() bool { return second.state == "closed" })
+	d.key("x")
+	if len(d.m.socks.all) != 2 {
+		t.Errorf("x on a closed socket left %d rows", len(d.m.socks.all))
+	}
+	// The syscall log of the listener shows its accepts.
+	d.m.socks.selectID(l.id)
+	d.key("s")
+	if !d.screenHas("accept(") || !d.screenHas("listen(") {
+		t.Errorf("listener syscalls:\n%s", d.plain())
+	}
+	d.key("esc")
+}
+
+func TestUDPDestinationField(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	d.m.setFocus(ui.PanelSockets)
+	// Two unconnected UDP sockets: one talks to the other.
+	for range 2 {
+		d.key("u", "enter")
+	}
+	d.pumpUntil("two UDP sockets", func() bool { return len(d.m.socks.all) == 2 })
+	a, b := d.m.socks.all[0], d.m.socks.all[1]
+	d.m.socks.selectID(a.id)
+	d.key("enter")
+	if !d.m.showDest() || !d.screenHas("to ") {
+		t.Fatalf("no destination field:\n%s", d.plain())
+	}
+	d.typeText("ping")
+	d.key("enter")
+	if !strings.Contains(d.m.status, "destination") {
+		t.Errorf("no destination: %q", d.m.status)
+	}
+	d.key("shift+tab")
+	if !d.m.send.destFocused {
+		t.Fatal("shift+tab did not reach the destination")
+	}
+	d.typeText(b.local.String())
+	d.key("tab", "enter")
+	d.pumpUntil("the datagram", func() bool { return b.store.Stats().RxBytes == 6 })
+	if c := b.store.Chunk(0); c.Peer != a.local.String() {
+		t.Errorf("peer %q, want %q", c.Peer, a.local)
+	}
+}
+
+func TestHexScrollFilterSearchExport(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	a, _ := openPair(t, d)
+	var evs []any
+	for i := range 40 {
+		dir := capture.Received
+		if i%2 == 0 {
+			dir = capture.Sent
+		}
+		evs = append(evs, evData{id: a.id, dir: dir, t: time.Now(), data: []byte(fmt.Sprintf("line %02d of the capture, long enough\r\n", i))})
+	}
+	d.send(ioMsg{events: evs})
+	d.m.socks.selectID(a.id)
+	d.m.setFocus(ui.PanelHex)
+	if !a.hex.follow || !d.screenHas("line 39") {
+		t.Fatalf("not following the tail:\n%s", d.plain())
+	}
+	d.key("up")
+	if a.hex.follow {
+		t.Error("scrolling up still follows")
+	}
+	d.send(ioMsg{events: []any{evData{id: a.id, dir: capture.Received, t: time.Now(), data: []byte("NEWEST")}}})
+	if d.screenHas("NEWEST") {
+		t.Error("scrolled up, yet the view jumped to the tail")
+	}
+	d.key("end")
+	if !d.screenHas("NEWEST") {
+		t.Error("end did not follow the tail")
+	}
+	d.key("home")
+	if !d.screenHas("line 00") {
+		t.Errorf("home:\n%s", d.plain())
+	}
+	d.key("pgdown", "pgup")
+	d.send(tea.MouseWheelMsg{X: 10, Y: d.m.layout.Panels[ui.PanelHex].Y + 2, Button: tea.MouseWheelDown})
+	if d.m.selected().hex.top == 0 {
+		t.Error("the wheel did not scroll")
+	}
+
+	d.key("f")
+	if a.hex.filter != capture.OnlySent || d.screenHas("◀ received") {
+		t.Errorf("filter sent:\n%s", d.plain())
+	}
+	d.key("f", "f")
+	if a.hex.filter != capture.All {
+		t.Error("filter did not cycle back")
+	}
+
+	d.key("/")
+	d.typeText("line 0")
+	d.key("enter")
+	d.pumpUntil("the match", func() bool { return a.hex.match >= 0 })
+	first := a.hex.match
+	d.key("n")
+	d.pumpUntil("the next match", func() bool { return a.hex.match != first })
+	d.key("/")
+	for range 10 {
+		d.key("backspace")
+	}
+	d.typeText("hex:4e 45 57")
+	d.key("enter")
+	d.pumpUntil("the hex match", func() bool {
+		rows := a.store.RowsAt(a.hex.filter, a.hex.match, 1)
+		return len(rows) == 1 && bytes.Contains(rows[0].Bytes, []byte("NEW"))
+	})
+
+	dir := t.TempDir()
+	for _, c := range []struct {
+		key  string
+		want func([]byte) bool
+	}{
+		{"r", func(b []byte) bool {
+			return bytes.HasSuffix(b, []byte("NEWEST")) && !bytes.Contains(b, []byte("line 00"))
+		}},
+		{"s", func(b []byte) bool {
+			return bytes.HasPrefix(b, []byte("line 00")) && !bytes.Contains(b, []byte("NEWEST"))
+		}},
+		{"t", func(b []byte) bool {
+			return bytes.Contains(b, []byte("6c 69 6e 65")) && bytes.Contains(b, []byte("received"))
+		}},
+	} {
+		d.key("e", c.key)
+		if d.m.prompt == nil {
+			t.Fatalf("export %s: no file prompt", c.key)
+		}
+		for range 40 {
+			d.key("backspace")
+		}
+		path := filepath.Join(dir, "out-"+c.key)
+		d.typeText(path)
+		d.key("enter")
+		d.pumpUntil("the export", func() bool { return strings.Contains(d.m.status, path) })
+		got, err := os.ReadFile(path)
+		if err != nil || !c.want(got) {
+			t.Errorf("export %s: %v %q", c.key, err, got)
+		}
+		// The same name again is refused.
+		d.key("e", c.key)
+		for range 40 {
+			d.key("backspace")
+		}
+		d.typeText(path)
+		d.key("enter")
+		d.pumpUntil("the refusal", func() bool { return strings.Contains(d.m.status, "exists") })
+	}
+}
+
+func TestCaptureLimitSaysWhatWasDropped(t *testing.T) {
+	d := newDriver(t, Config{CaptureLimit: 64}, 120, 40)
+	a, _ := openPair(t, d)
+	d.m.socks.selectID(a.id)
+	d.send(ioMsg{events: []any{
+		evData{id: a.id, dir: capture.Received, t: time.Now(), data: bytes.Repeat([]byte("a"), 100)},
+		evData{id: a.id, dir: capture.Received, t: time.Now(), data: bytes.Repeat([]byte("b"), 30)},
+	}})
+	if !d.screenHas("dropped") || !d.screenHas("rx 130B") {
+		t.Errorf("drops not shown with exact counters:\n%s", d.plain())
+	}
+}
+
+func TestOptionsView(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	ln, err := netcore.Listen(mustAddr(t, "127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr, _ := ln.LocalAddr()
+	d.exec(d.m.startConnect([]netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: addr}}))
+	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
+	d.m.setFocus(ui.PanelSockets)
+	d.key("o")
+	d.pumpUntil("the options", func() bool { return len(d.m.opts.rows) > 0 && !d.m.opts.busy })
+	if !d.screenHas("SO_RCVBUF") || !d.screenHas("TCP_NODELAY") {
+		t.Fatalf("options:\n%s", d.plain())
+	}
+	find := func(name string) int {
+		for i, r := range d.m.opts.rows {
+			if r.Opt.Name == name {
+				return i
+			}
+		}
+		t.Fatalf("no %s", name)
+		return -1
+	}
+	value := func(name string) string { return d.m.opts.rows[find(name)].Value.String() }
+
+	// Space toggles a boolean, read back from the kernel.
+	d.m.opts.sel = find("SO_KEEPALIVE")
+	before := value("SO_KEEPALIVE")
+	d.key("space")
+	d.pumpUntil("the toggle", func() bool { return !d.m.opts.busy && value("SO_KEEPALIVE") != before })
+
+	// A number: a bad value says so and changes nothing.
+	d.m.opts.sel = find("IP_TTL")
+	ttl := value("IP_TTL")
+	d.key("enter")
+	for range 5 {
+		d.key("backspace")
+	}
+	d.typeText("lots")
+	d.key("enter")
+	if !strings.Contains(d.m.status, "nothing changed") || d.m.opts.busy {
+		t.Errorf("bad value: %q", d.m.status)
+	}
+	if value("IP_TTL") != ttl {
+		t.Error("a bad value changed the option")
+	}
+	d.key("esc") // leave the editor
+	d.key("enter")
+	for range 5 {
+		d.key("backspace")
+	}
+	d.typeText("99")
+	d.key("enter")
+	d.pumpUntil("the new TTL", func() bool { return !d.m.opts.busy && value("IP_TTL") == "99" })
+	// A value the kernel refuses: nothing changes, the error is shown.
+	d.m.opts.sel = find("TCP_CONGESTION")
+	cc := value("TCP_CONGESTION")
+	d.key("enter")
+	for range 20 {
+		d.key("backspace")
+	}
+	d.typeText("no-such-algorithm")
+	d.key("enter")
+	d.pumpUntil("the refusal", func() bool { return !d.m.opts.busy && d.m.opts.err != "" })
+	if value("TCP_CONGESTION") != cc {
+		t.Error("a refused value changed the option")
+	}
+	// Read-only options say so.
+	d.m.opts.sel = find("SO_TYPE")
+	d.key("enter")
+	if !strings.Contains(d.m.status, "read-only") || d.m.opts.editing {
+		t.Errorf("read-only: %q", d.m.status)
+	}
+	d.key("esc")
+	if d.m.overlay != overlayNone {
+		t.Error("esc did not close the options")
+	}
+}
+
+func TestKeysSayWhyNot(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	d.m.setFocus(ui.PanelSockets)
+	for _, k := range []string{"x", "r", "w", "o", "s"} {
+		d.m.status = ""
+		d.key(k)
+		if !strings.Contains(d.m.status, "no socket") {
+			t.Errorf("%s with no socket: %q", k, d.m.status)
+		}
+	}
+	d.m.setFocus(ui.PanelHex)
+	d.m.status = ""
+	d.key("f")
+	if !strings.Contains(d.m.status, "no socket") {
+		t.Errorf("f in the hex view: %q", d.m.status)
+	}
+	d.m.setFocus(ui.PanelAttempts)
+	d.key("s")
+	if !strings.Contains(d.m.status, "no attempts") {
+		t.Errorf("s in attempts: %q", d.m.status)
+	}
+	d.key("Z")
+	if !strings.Contains(d.m.status, "does nothing") {
+		t.Errorf("unbound key: %q", d.m.status)
+	}
+	d.key("?")
+	if d.m.overlay != overlayHelp || !d.screenHas("Keys for the Attempts panel") {
+		t.Errorf("full help:\n%s", d.plain())
+	}
+	d.key("?")
+	d.m.setFocus(ui.PanelSend)
+	d.key("enter")
+	if !strings.Contains(d.m.status, "no socket selected") {
+		t.Errorf("send with no socket: %q", d.m.status)
+	}
+}
+
+func TestQuitClosesEverything(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	a, b := openPair(t, d)
+	_, cmd := d.m.Update(keyMsg("q"))
+	if cmd == nil {
+		t.Fatal("q returned no command")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("q did not quit")
+	}
+	d.m.Shutdown()
+	if !a.sock.IsClosed() || !b.sock.IsClosed() {
+		t.Error("sockets left open")
+	}
+}
+
+func TestTargetConnectsAtOnce(t *testing.T) {
+	ln, err := netcore.Listen(mustAddr(t, "127.0.0.1:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr, _ := ln.LocalAddr()
+	d := newDriver(t, Config{Target: addr.String(), Timeout: time.Second}, 120, 40)
+	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
+	if d.m.focus != ui.PanelSend {
+		t.Errorf("focus %v after connecting to a TARGET", d.m.focus)
+	}
+	d2 := newDriver(t, Config{Target: "nonsense"}, 120, 40)
+	if d2.m.res.err == "" && !strings.Contains(d2.m.status, "bad target") {
+		t.Errorf("bad TARGET: %q / %q", d2.m.res.err, d2.m.status)
+	}
+}
+
+func TestLabListFillsTheTarget(t *testing.T) {
+	svc := LabService{Name: "echo/tcp", Kind: "echo", Network: "tcp", Addr: mustAddr(t, "127.0.0.1:9"), Help: "sends back"}
+	udp := LabService{Name: "echo/udp", Kind: "echo", Network: "udp", Addr: mustAddr(t, "[::1]:9"), Help: "datagrams"}
+	lab := &fakeLab{services: []LabService{svc, udp}}
+	d := newDriver(t, Config{StartLab: func(context.Context) (Lab, error) { return lab, nil }}, 120, 40)
+	d.pumpUntil("the lab", func() bool { return len(d.m.lab.services) == 2 })
+	if !d.screenHas("127.0.0.1:9") || !d.screenHas("[::1]:9") {
+		t.Fatalf("lab:\n%s", d.plain())
+	}
+	d.key("down", "enter")
+	if d.m.res.host.Value() != "::1" || d.m.res.service.Value() != "9" || d.m.res.sockType != netcore.SockDgram {
+		t.Errorf("target %q %q %v", d.m.res.host.Value(), d.m.res.service.Value(), d.m.res.sockType)
+	}
+	d.pumpUntil("the rows", func() bool { return len(d.m.res.rows) == 1 })
+	d.m.Shutdown()
+	if !lab.closed {
+		t.Error("the lab was not closed")
+	}
+}
+
+type fakeLab struct {
+	services []LabService
+	closed   bool
+}
+
+func (f *fakeLab) Services() []LabService { return f.services }
+func (f *fakeLab) Close() error           { f.closed = true; return nil }
+
+func TestMouse(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	a, b := openPair(t, d)
+	sockets := ui.ListArea(d.m.layout, ui.PanelSockets)
+	d.m.setFocus(ui.PanelLab)
+	d.send(tea.MouseClickMsg{X: sockets.X + 2, Y: sockets.Y + 1, Button: tea.MouseLeft})
+	if d.m.focus != ui.PanelSockets || d.m.selected() != b {
+		t.Errorf("click: focus %v selected %v", d.m.focus, d.m.selected().id)
+	}
+	d.send(tea.MouseWheelMsg{X: sockets.X + 2, Y: sockets.Y, Button: tea.MouseWheelUp})
+	if d.m.selected() != a {
+		t.Error("the wheel did not move the selection")
+	}
+}
+
+func mustAddr(t *testing.T, s string) netcore.Addr {
+	t.Helper()
+	a, err := netcore.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
