@@ -353,6 +353,21 @@ func explain(r attemptRow) string {
 	return ""
 }
 
+// classWord names the class of a failed attempt the way netcore (and the
+// egg) sorts them: transient and timeout failures move on to the next
+// address, fatal ones stop a sequential walk.
+func classWord(r attemptRow) string {
+	switch {
+	case r.state == ui.AttemptCancelled || r.err == nil:
+		return ""
+	case r.class == netcore.ClassTransient:
+		return "transient · "
+	case r.class == netcore.ClassFatal:
+		return "fatal · "
+	}
+	return ""
+}
+
 // attemptView turns attempt rows into the panel's view.
 func (m *Model) attemptView() ui.AttemptsView {
 	c := &m.conn
@@ -368,7 +383,7 @@ func (m *Model) attemptView() ui.AttemptsView {
 	}
 	now := m.now()
 	for i, r := range c.rows {
-		row := ui.AttemptRow{Index: i, Addr: r.ai.Addr.String(), State: r.state, Explain: explain(r), Elapsed: r.elapsed}
+		row := ui.AttemptRow{Index: i, Addr: r.ai.Addr.String(), State: r.state, Explain: classWord(r) + explain(r), Elapsed: r.elapsed}
 		if r.state == ui.AttemptConnecting && !r.start.IsZero() {
 			row.Elapsed = now.Sub(r.start)
 		}

@@ -249,7 +249,7 @@ func TestAttemptEvents(t *testing.T) {
 		evConnectDone{run: run, err: &netcore.Error{Op: "connect", Class: netcore.ClassTimeout, Err: errors.New("timed out")}},
 	}})
 	screen := d.plain()
-	for _, want := range []string{"refused", "ECONNREFUSED", "nothing is listening on that port", "90µs",
+	for _, want := range []string{"refused", "ECONNREFUSED", "nothing is listening", "transient", "90µs",
 		"from 127.0.0.1:40000", "timeout", "no answer within the timeout", "3.00s", "none connected"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("attempts panel lacks %q:\n%s", want, screen)

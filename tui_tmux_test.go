@@ -1,0 +1,334 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// These tests run the real binary in a real terminal: a private tmux
+// server per test, 120x40, full colour. They skip only when tmux is
+// missing.
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+	buildDir  string
+	sessionN  atomic.Int64
+)
+
+// workbenchBinary builds sockbench once per test run.
+func workbenchBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "sockbench-tmux-")
+		if buildErr != nil {
+			return
+		}
+		builtBin = filepath.Join(buildDir, "sockbench")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// tmuxSession is the workbench running in a private tmux server.
+type tmuxSession struct {
+	t      *testing.T
+	server string
+}
+
+// startTmux runs the workbench with args in a new private tmux server.
+func startTmux(t *testing.T, args ...string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	bin := workbenchBinary(t)
+	s := &tmuxSession{t: t, server: fmt.Sprintf("sockbench-test-%d-%d-%d", os.Getpid(), time.Now().UnixNano(), sessionN.Add(1))}
+	cmd := "env TERM=xterm-256color COLORTERM=truecolor " + bin
+	for _, a := range args {
+		cmd += " " + a
+	}
+	// After the program, the shell prints its exit status on the normal
+	// screen and waits, so that the test can see both.
+	cmd += "; echo sockbench-exit=$?; sleep 600"
+	s.tmux("new-session", "-d", "-s", "app", "-x", "120", "-y", "40", cmd)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.server, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.server, "-f", "/dev/null"}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-t", "app", "-p") }
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", "app"}, keys...)...)
+}
+
+func (s *tmuxSession) text(text string) { s.tmux("send-keys", "-t", "app", "-l", text) }
+
+// waitFor polls the pane until cond holds, failing at the deadline.
+func (s *tmuxSession) waitFor(what string, d time.Duration, cond func(screen string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		screen := s.screen()
+		if cond(screen) {
+			return screen
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no %s within %v; the pane shows:\n%s", what, d, screen)
+		}
+		time.Sleep(20 * time.Millisecond) // a polling interval, not a synchronisation
+	}
+}
+
+func (s *tmuxSession) waitText(text string, d time.Duration) string {
+	s.t.Helper()
+	return s.waitFor(fmt.Sprintf("%q", text), d, func(sc string) bool { return strings.Contains(sc, text) })
+}
+
+// echoPeer accepts connections on loopback and sends back what it gets;
+// greeting, when set, is sent first on each connection.
+func echoPeer(t *testing.T, greeting []byte) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if greeting != nil {
+					_, _ = c.Write(greeting)
+				}
+				buf := make([]byte, 4096)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+func TestTmuxConnectSendEcho(t *testing.T) {
+	addr := echoPeer(t, nil)
+	start := time.Now()
+	s := startTmux(t, "--no-lab", addr)
+	s.waitText("connected to "+addr, 5*time.Second)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("connected shown after %v", took)
+	}
+	screen := s.screen()
+	if !strings.Contains(screen, "#0  ✓ connected") || !strings.Contains(screen, addr) {
+		t.Errorf("no attempt row:\n%s", screen)
+	}
+	s.text("hello")
+	s.keys("Enter")
+	screen = s.waitFor("hello sent and echoed", 5*time.Second, func(sc string) bool {
+		return strings.Count(sc, "68 65 6c 6c 6f 0d 0a") == 2
+	})
+	lines := 0
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, "68 65 6c 6c 6f 0d 0a") && strings.Contains(l, "hello__") {
+			lines++
+		}
+	}
+	if lines != 2 || !strings.Contains(screen, "▶ sent") || !strings.Contains(screen, "◀ received") {
+		t.Errorf("sent and received chunks with their text:\n%s", screen)
+	}
+	// q quits: the send line has the focus, so esc leaves it first.
+	s.keys("Escape")
+	s.waitFor("the hex panel focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "f filter") })
+	s.keys("q")
+	after := s.waitText("sockbench-exit=", 5*time.Second)
+	if !strings.Contains(after, "sockbench-exit=0") {
+		t.Errorf("the program failed:\n%s", after)
+	}
+	if strings.Contains(after, "╭─ Resolve") {
+		t.Errorf("the alternate screen was left behind:\n%s", after)
+	}
+}
+
+func TestTmuxHostilePeer(t *testing.T) {
+	evil := []byte("\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b]2;pwned2\x1b\\\x1b]52;c;aGFja2Vk\x07\x1b[6n\x9b2J\x07\x08\rEVIL\xff\xfe")
+	addr := echoPeer(t, evil)
+	s := startTmux(t, "--no-lab", addr)
+	s.waitText("connected to "+addr, 5*time.Second)
+	screen := s.waitText("1b 5b 32 4a", 5*time.Second)
+	for _, want := range []string{"╭─ Resolve", "╭─ Attempts", "╭─ Sockets", "╭─ Hex", "1b 5d 30 3b 70 77 6e 65 64", "EVIL××"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("%q not on screen:\n%s", want, screen)
+		}
+	}
+	if title := strings.TrimSpace(s.tmux("display", "-p", "-t", "app", "#{pane_title}")); strings.Contains(title, "pwned") {
+		t.Errorf("the peer set the title to %q", title)
+	}
+	// The workbench still takes keys and draws: send something.
+	s.text("still here")
+	s.keys("Enter")
+	s.waitText("still here__", 5*time.Second)
+	if title := strings.TrimSpace(s.tmux("display", "-p", "-t", "app", "#{pane_title}")); title != "sockbench" {
+		t.Errorf("pane title %q", title)
+	}
+}
+
+// labRow returns the lab panel's row index of a service from the screen:
+// the lab lists echo, discard, chargen and daytime over tcp and udp on
+// 127.0.0.1 and ::1, then the refusers and the black holes.
+var labOrder = func() []string {
+	var rows []string
+	for _, k := range []string{"echo", "discard", "chargen", "daytime"} {
+		for _, n := range []string{"tcp", "udp"} {
+			rows = append(rows, k+"/"+n+" 4", k+"/"+n+" 6")
+		}
+	}
+	return append(rows, "refuser 4", "refuser 6", "blackhole 4", "blackhole 6")
+}()
+
+func labIndex(name string) int {
+	for i, r := range labOrder {
+		if r == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// useLab selects a lab service by moving down from the first row.
+func (s *tmuxSession) useLab(name string) {
+	s.t.Helper()
+	n := labIndex(name)
+	keys := []string{"Home"}
+	for range n {
+		keys = append(keys, "Down")
+	}
+	s.keys(keys...)
+	s.keys("Enter")
+}
+
+func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
+	s := startTmux(t, "--timeout", "1s")
+	screen := s.waitText("echo/tcp", 5*time.Second)
+	v4 := regexp.MustCompile(`echo/tcp +127\.0\.0\.1:\d+`)
+	v6 := regexp.MustCompile(`echo/tcp +\[::1\]:\d+`)
+	if !v4.MatchString(screen) || !v6.MatchString(screen) {
+		t.Fatalf("lab services without loopback addresses:\n%s", screen)
+	}
+
+	s.useLab("refuser 4")
+	s.waitText("1 row in", 5*time.Second)
+	s.keys("c")
+	screen = s.waitText("ECONNREFUSED", 5*time.Second)
+	for _, want := range []string{"✗ refused", "transient", "nothing is listening"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("refusal lacks %q:\n%s", want, screen)
+		}
+	}
+
+	// Back to the lab (from the attempts panel: shift+tab twice).
+	s.keys("BTab", "BTab")
+	s.waitFor("the lab focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "enter use as target") })
+	s.useLab("blackhole 4")
+	s.waitFor("the black hole's row", 5*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "1 row in") && strings.Contains(sc, "a full accept queue")
+	})
+	start := time.Now()
+	s.keys("c")
+	s.waitText("connecting", 2*time.Second)
+	screen = s.waitText("⧗ timeout", 5*time.Second)
+	took := time.Since(start)
+	if took < 900*time.Millisecond || took > 4*time.Second {
+		t.Errorf("the timeout came after %v with --timeout 1s", took)
+	}
+	if !strings.Contains(screen, "no answer within the timeout") || !regexp.MustCompile(`1\.0\ds`).MatchString(screen) {
+		t.Errorf("timeout row:\n%s", screen)
+	}
+}
+
+func TestTmuxListenerTwoClients(t *testing.T) {
+	s := startTmux(t, "--no-lab")
+	s.waitText("╭─ Sockets", 5*time.Second)
+	s.keys("Tab", "Tab", "Tab")
+	s.waitFor("the sockets focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "l listen") })
+	s.keys("l")
+	s.waitText("listen on", 2*time.Second)
+	s.keys("Enter")
+	screen := s.waitText("(0 accepted)", 5*time.Second)
+	m := regexp.MustCompile(`127\.0\.0\.1:(\d+) +\(0 accepted\)`).FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no listener row:\n%s", screen)
+	}
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for i := range 2 {
+		c, err := net.Dial("tcp", "127.0.0.1:"+m[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		if _, err := fmt.Fprintf(c, "client %d\n", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	screen = s.waitText("(2 accepted)", 5*time.Second)
+	if n := strings.Count(screen, "└tcp"); n != 2 {
+		t.Errorf("%d accepted rows:\n%s", n, screen)
+	}
+}
