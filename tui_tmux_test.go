@@ -288,7 +288,7 @@ func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 	start := time.Now()
 	s.keys("c")
 	s.waitText("connecting", 2*time.Second)
-	screen = s.waitText("⧗ timeout", 5*time.Second)
+	screen = s.waitText("◷ timeout", 5*time.Second)
 	took := time.Since(start)
 	if took < 900*time.Millisecond || took > 4*time.Second {
 		t.Errorf("the timeout came after %v with --timeout 1s", took)

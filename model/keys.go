@@ -157,7 +157,16 @@ func (k KeyMap) helpFor(focus ui.Panel, overlay overlayKind, editing bool) conte
 		panel = []key.Binding{k.Send, k.HistPrev, k.HistNext, k.SendMode, k.Ending, k.Leave}
 		short = []key.Binding{k.Send, k.SendMode, k.Ending, k.HistPrev, k.HistNext, k.Leave}
 	}
-	short = append(short, k.NextPanel, k.Help, k.Quit)
+	quit := k.Quit
+	if focus == ui.PanelSend {
+		// q is text on the send line.
+		quit = k.ForceQuit
+		global = []key.Binding{k.NextPanel, k.PrevPanel, k.ForceQuit}
+	}
+	short = append(short, k.NextPanel, k.Help, quit)
+	if focus == ui.PanelSend {
+		short = append(short[:len(short)-2], quit)
+	}
 	full := [][]key.Binding{panel, global}
 	if focus != ui.PanelSend {
 		full = append(full, nav)

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/sys/unix"
 
 	"sockbench/netcore"
 	"sockbench/ui"
@@ -341,7 +342,8 @@ func (m *Model) syscallsView() ui.SyscallsView {
 	calls, kept, dropped, hidden := m.sys.log.window(top, h)
 	v := ui.SyscallsView{Top: top, Total: kept, Dropped: dropped, Hidden: hidden, Follow: m.sys.follow}
 	for _, c := range calls {
-		v.Rows = append(v.Rows, ui.SyscallRow{Time: c.Start, Text: c.String(), Failed: c.Errno != 0, Duration: c.Duration})
+		wouldWait := c.Errno == unix.EAGAIN || c.Errno == unix.EINPROGRESS || c.Errno == unix.EALREADY
+		v.Rows = append(v.Rows, ui.SyscallRow{Time: c.Start, Text: c.String(), Failed: c.Errno != 0, WouldWait: wouldWait, Duration: c.Duration})
 	}
 	return v
 }

@@ -194,6 +194,7 @@ func (m *Model) sendView() ui.SendView {
 		DestFocused: m.focus == ui.PanelSend && s.destFocused,
 		ShowDest:    m.showDest(),
 		Disabled:    m.sendDisabled(),
+		Empty:       s.input.Value() == "",
 	}
 	if s.mode == payload.Hex {
 		v.Ending = "none in hex"

@@ -98,6 +98,9 @@ func renderOptions(s *Styles, o *Overlay, r Rect) string {
 		body = append(body, s.Error.Render("✗ "+safe.Text(v.Err)+" · nothing changed"))
 	case v.Busy:
 		body = append(body, s.Info.Render("reading options…"))
+	case v.Selected >= 0 && v.Selected < len(v.Rows):
+		row := v.Rows[v.Selected]
+		body = append(body, s.Accent.Render(row.Name)+s.Muted.Render(": "+safe.Text(row.Help)))
 	default:
 		body = append(body, "")
 	}
@@ -115,7 +118,10 @@ func renderSyscalls(s *Styles, o *Overlay, r Rect) string {
 		t := s.Muted.Render(row.Time.Format("15:04:05.000000"))
 		d := s.Subtle.Render(fmt.Sprintf("%9s", FormatDuration(row.Duration)))
 		st := s.Text
-		if row.Failed {
+		switch {
+		case row.WouldWait:
+			st = s.Warn
+		case row.Failed:
 			st = s.Error
 		}
 		body = append(body, t+" "+d+"  "+st.Render(safe.Text(row.Text)))

@@ -286,7 +286,7 @@ func (s *Styles) attemptStyle(st AttemptState) (lipgloss.Style, string) {
 	case AttemptRefused, AttemptUnreachable, AttemptError:
 		return s.Error, "✗"
 	case AttemptTimeout:
-		return s.Warn, "⧗"
+		return s.Warn, "◷"
 	case AttemptCancelled:
 		return s.Warn, "⊘"
 	case AttemptConnecting:
@@ -472,6 +472,9 @@ func renderSend(sc Screen, r Rect, focused bool) string {
 		line2 = s.Subtle.Render(safe.Text(v.Disabled))
 	case v.Err != "":
 		line2 = s.Error.Render("✗ " + safe.Text(v.Err) + " · nothing will be sent")
+	case v.HasPreview && v.Empty && len(v.Preview) > 0:
+		line2 = s.Subtle.Render("type text (\\r \\n \\t \\0 \\\\ \\xNN) or hex (ctrl+t); enter alone sends the line ending: ") +
+			s.Muted.Render(HexString(v.Preview, 8))
 	case v.HasPreview:
 		hexs := HexString(v.Preview, 64)
 		line2 = s.Muted.Render("enter sends "+plural(len(v.Preview), "byte")+": ") + s.Text.Render(hexs)

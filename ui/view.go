@@ -201,6 +201,7 @@ type SendView struct {
 	Mode, Ending string
 	Preview      []byte
 	HasPreview   bool
+	Empty        bool // nothing typed yet
 	Err          string
 	Disabled     string // why nothing can be sent now
 	Focused      bool
@@ -256,10 +257,11 @@ type OptionsView struct {
 
 // SyscallRow is one traced system call.
 type SyscallRow struct {
-	Time     time.Time
-	Text     string // "connect(5, 127.0.0.1:7) = -1 ECONNREFUSED (...)"
-	Failed   bool
-	Duration time.Duration
+	Time      time.Time
+	Text      string // "connect(5, 127.0.0.1:7) = -1 ECONNREFUSED (...)"
+	Failed    bool
+	WouldWait bool // EAGAIN, EINPROGRESS: the call would have waited, as expected on a non-blocking socket
+	Duration  time.Duration
 }
 
 // SyscallsView is the syscall log overlay.
