@@ -49,7 +49,7 @@ func newInput(styles *ui.Styles, placeholder string, limit int) textinput.Model 
 
 func newResolveState(styles *ui.Styles) resolveState {
 	r := resolveState{
-		host:     newInput(styles, "localhost", 255),
+		host:     newInput(styles, "empty = loopback", 255),
 		service:  newInput(styles, "echo or 7", 64),
 		sockType: netcore.SockStream,
 	}

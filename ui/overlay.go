@@ -5,7 +5,9 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"sockbench/safe"
 )
@@ -23,19 +25,40 @@ func renderOverlay(sc Screen, r Rect) string {
 
 func renderFullHelp(sc Screen, r Rect) string {
 	s := sc.Styles
+	width := r.W - 4
 	var body []string
 	body = append(body, s.Muted.Render("Keys for the "+sc.Focus.String()+" panel and everywhere. ? or esc closes."), "")
 	if sc.Keys != nil {
 		h := help.New()
 		h.Styles = s.Help
-		h.SetWidth(r.W - 4)
-		h.FullSeparator = "   "
-		body = append(body, strings.Split(h.FullHelpView(sc.Keys.FullHelp()), "\n")...)
+		h.SetWidth(0)
+		// One block per group, side by side while they fit, then below.
+		var row []string
+		rowW := 0
+		flush := func() {
+			if len(row) > 0 {
+				body = append(body, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, row...), "\n")...)
+				body = append(body, "")
+			}
+			row, rowW = nil, 0
+		}
+		for _, group := range sc.Keys.FullHelp() {
+			block := h.FullHelpView([][]key.Binding{group})
+			bw := lipgloss.Width(block) + 4
+			if rowW+bw > width {
+				flush()
+			}
+			row = append(row, lipgloss.NewStyle().PaddingRight(4).Render(block))
+			rowW += bw
+		}
+		flush()
 	}
-	body = append(body, "",
-		s.Muted.Render("Panels: Lab (loopback services to try) · Resolve (getaddrinfo) · Attempts (connect, address by address)"),
-		s.Muted.Render("· Sockets (everything open) · Hex (traffic of the selected socket) · Send (bytes to send)."),
-		s.Muted.Render("Text on the send line takes \\r \\n \\t \\0 \\\\ \\xNN escapes; ctrl+t switches to hex."))
+	about := "Panels: Lab (loopback services to try) · Resolve (getaddrinfo) · Attempts (connect, address by address) " +
+		"· Sockets (everything open) · Hex (traffic of the selected socket) · Send (bytes to send). " +
+		"Text on the send line takes \\r \\n \\t \\0 \\\\ \\xNN escapes; ctrl+t switches to hex."
+	for _, line := range strings.Split(ansi.Wordwrap(about, width, " "), "\n") {
+		body = append(body, s.Muted.Render(line))
+	}
 	return s.box(r.W, r.H, "Help", "", "", true, indent(body))
 }
 

@@ -126,8 +126,8 @@ func renderHeader(sc Screen) string {
 	right := "theme " + h.Theme + " · ? help "
 	w := sc.Layout.Width
 	used := ansi.StringWidth(left) + ansi.StringWidth(right)
-	mid = ansi.Truncate(" "+mid, max(0, w-used), "…")
-	gap := max(0, w-used-ansi.StringWidth(mid))
+	mid = ansi.Truncate(" "+mid, max(0, w-used-1), "…")
+	gap := max(1, w-used-ansi.StringWidth(mid))
 	return s.Header.Render(left) + s.HeaderDim.Render(mid+strings.Repeat(" ", gap)+right)
 }
 
