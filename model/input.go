@@ -2,6 +2,7 @@ package model
 
 import (
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/themes"
@@ -38,6 +39,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.quit()
 		case key.Matches(msg, k.Help, k.Cancel):
 			m.overlay = overlayNone
+		default:
+			m.helpView, _ = m.helpView.Update(msg)
 		}
 		return nil
 	case overlayOptions:
@@ -63,7 +66,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit):
 		return m.quit()
 	case key.Matches(msg, k.Help):
-		m.overlay = overlayHelp
+		m.openHelp()
 		return nil
 	case key.Matches(msg, k.Theme):
 		m.setTheme(themes.Next(m.theme.Name).Name)
@@ -87,6 +90,16 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.hexKey(msg)
 	}
 	return nil
+}
+
+// openHelp shows the full help of the focused panel in a viewport.
+func (m *Model) openHelp() {
+	in := ui.OverlayInner(m.layout)
+	lines := ui.FullHelpLines(m.styles, m.keys.helpFor(m.focus, overlayNone, m.res.editing != 0), m.focus, max(10, in.W-2))
+	m.helpView = viewport.New(viewport.WithWidth(in.W), viewport.WithHeight(in.H))
+	m.helpView.MouseWheelEnabled = true
+	m.helpView.SetContentLines(lines)
+	m.overlay = overlayHelp
 }
 
 // escape cancels what runs, or steps back.
@@ -228,6 +241,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) tea.Cmd {
 		m.opts.sel = max(0, min(m.opts.sel+step/3, len(m.opts.rows)-1))
 		return nil
 	case overlayHelp:
+		m.helpView, _ = m.helpView.Update(msg)
 		return nil
 	}
 	panel, ok := m.panelAt(mouse.X, mouse.Y)

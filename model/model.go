@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/capture"
@@ -81,6 +82,7 @@ type Model struct {
 
 	spin     spinner.Model
 	spinning bool
+	helpView viewport.Model
 
 	status     string
 	statusLvl  ui.Level
@@ -281,15 +283,18 @@ func (m *Model) setStatus(level ui.Level, text string) {
 	m.status, m.statusLvl = text, level
 }
 
-func (m *Model) info(text string) tea.Cmd  { m.setStatus(ui.LevelInfo, text); return nil }
-func (m *Model) warn(text string) tea.Cmd  { m.setStatus(ui.LevelWarn, text); return nil }
-func (m *Model) fail(text string) tea.Cmd  { m.setStatus(ui.LevelError, text); return nil }
-func (m *Model) okay(text string) tea.Cmd  { m.setStatus(ui.LevelOK, text); return nil }
-func (m *Model) busy() bool                { return m.res.busy || m.conn.busy || m.opts.busy }
-func (m *Model) editing() bool             { return m.res.editing != 0 || m.focus == ui.PanelSend }
-func (m *Model) selected() *sockEntry      { return m.socks.selected() }
-func (m *Model) focusName() string         { return m.focus.String() }
-func (m *Model) relayout()                 { m.layout = ui.ComputeLayout(m.width, m.height, m.focus); m.sizeInputs() }
+func (m *Model) info(text string) tea.Cmd { m.setStatus(ui.LevelInfo, text); return nil }
+func (m *Model) warn(text string) tea.Cmd { m.setStatus(ui.LevelWarn, text); return nil }
+func (m *Model) fail(text string) tea.Cmd { m.setStatus(ui.LevelError, text); return nil }
+func (m *Model) okay(text string) tea.Cmd { m.setStatus(ui.LevelOK, text); return nil }
+func (m *Model) busy() bool               { return m.res.busy || m.conn.busy || m.opts.busy }
+func (m *Model) editing() bool            { return m.res.editing != 0 || m.focus == ui.PanelSend }
+func (m *Model) selected() *sockEntry     { return m.socks.selected() }
+func (m *Model) focusName() string        { return m.focus.String() }
+func (m *Model) relayout() {
+	m.layout = ui.ComputeLayout(m.width, m.height, m.focus)
+	m.sizeInputs()
+}
 func (m *Model) hexHeight() int            { return max(1, m.layout.Inner(ui.PanelHex).H) }
 func (m *Model) isFocused(p ui.Panel) bool { return m.focus == p }
 
@@ -306,6 +311,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.relayout()
+		if m.overlay == overlayHelp {
+			m.openHelp()
+		}
 		return nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
 
 	"sockbench/ui"
 )
@@ -25,7 +26,7 @@ func (m *Model) render() string {
 	sc.Status = m.statusView()
 	switch m.overlay {
 	case overlayHelp:
-		sc.Overlay = &ui.Overlay{Kind: ui.OverlayHelp}
+		sc.Overlay = &ui.Overlay{Kind: ui.OverlayHelp, Help: m.helpView.View()}
 		return ui.Render(sc)
 	case overlayOptions:
 		sc.Overlay = &ui.Overlay{Kind: ui.OverlayOptions, Title: m.opts.title, Options: m.optionsView()}
@@ -57,8 +58,10 @@ func (m *Model) render() string {
 }
 
 func (m *Model) helpKeys() help.KeyMap {
-	ck := m.keys.helpFor(m.focus, m.overlay, m.res.editing != 0)
-	return ck
+	if m.overlay == overlayHelp {
+		return contextKeys{short: []key.Binding{m.keys.Up, m.keys.Down, m.keys.PageUp, m.keys.PageDown, m.keys.Help, m.keys.Cancel}}
+	}
+	return m.keys.helpFor(m.focus, m.overlay, m.res.editing != 0)
 }
 
 func (m *Model) headerView() ui.HeaderView {

@@ -189,3 +189,9 @@ func SyscallsHeight(l Layout) int { return max(1, l.Body.H-2) }
 // VisibleOffset returns the first row of a window of h rows over n that
 // starts near off and shows row sel.
 func VisibleOffset(sel, off, h, n int) int { return visibleOffset(sel, off, h, n) }
+
+// OverlayInner is the area inside an overlay's border.
+func OverlayInner(l Layout) Rect {
+	b := l.Body
+	return Rect{X: b.X + 1, Y: b.Y + 1, W: max(0, b.W-2), H: max(0, b.H-2)}
+}

@@ -25,14 +25,19 @@ func renderOverlay(sc Screen, r Rect) string {
 
 func renderFullHelp(sc Screen, r Rect) string {
 	s := sc.Styles
-	width := r.W - 4
+	body := strings.Split(sc.Overlay.Help, "\n")
+	return s.box(r.W, r.H, "Help", s.Muted.Render("↑↓ pgup pgdn scroll · ? or esc closes"), "", true, body)
+}
+
+// FullHelpLines lays out the full help for a width: the keys of the
+// focused panel and of everywhere, in groups side by side while they fit,
+// then what each panel is for.
+func FullHelpLines(s *Styles, keys help.KeyMap, focus Panel, width int) []string {
 	var body []string
-	body = append(body, s.Muted.Render("Keys for the "+sc.Focus.String()+" panel and everywhere. ? or esc closes."), "")
-	if sc.Keys != nil {
+	body = append(body, s.Muted.Render("Keys for the "+focus.String()+" panel and everywhere."), "")
+	if keys != nil {
 		h := help.New()
 		h.Styles = s.Help
-		h.SetWidth(0)
-		// One block per group, side by side while they fit, then below.
 		var row []string
 		rowW := 0
 		flush := func() {
@@ -42,7 +47,7 @@ func renderFullHelp(sc Screen, r Rect) string {
 			}
 			row, rowW = nil, 0
 		}
-		for _, group := range sc.Keys.FullHelp() {
+		for _, group := range keys.FullHelp() {
 			block := h.FullHelpView([][]key.Binding{group})
 			bw := lipgloss.Width(block) + 4
 			if rowW+bw > width {
@@ -56,10 +61,10 @@ func renderFullHelp(sc Screen, r Rect) string {
 	about := "Panels: Lab (loopback services to try) · Resolve (getaddrinfo) · Attempts (connect, address by address) " +
 		"· Sockets (everything open) · Hex (traffic of the selected socket) · Send (bytes to send). " +
 		"Text on the send line takes \\r \\n \\t \\0 \\\\ \\xNN escapes; ctrl+t switches to hex."
-	for _, line := range strings.Split(ansi.Wordwrap(about, width, " "), "\n") {
+	for _, line := range strings.Split(ansi.Wordwrap(about, max(10, width), " "), "\n") {
 		body = append(body, s.Muted.Render(line))
 	}
-	return s.box(r.W, r.H, "Help", "", "", true, indent(body))
+	return indent(body)
 }
 
 func indent(lines []string) []string {

@@ -232,6 +232,7 @@ const (
 type Overlay struct {
 	Kind     OverlayKind
 	Title    string
+	Help     string // the full help, as its viewport shows it
 	Options  OptionsView
 	Syscalls SyscallsView
 }
