@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -330,8 +331,10 @@ func (m *Model) startWriter(e *sockEntry) {
 // stream, as one datagram otherwise.
 func sendOne(ctx context.Context, s *netcore.Socket, req sendReq, dgram bool, order *sync.Mutex, h *hub, id int) (int, error) {
 	sent := 0
-	record := func(p []byte) bool {
-		ev := evData{id: id, dir: capture.Sent, t: time.Now(), data: append([]byte(nil), p...)}
+	// A sent chunk carries the time its send began: an answer cannot come
+	// before that, though it may be read before the send call returns.
+	record := func(t time.Time, p []byte) bool {
+		ev := evData{id: id, dir: capture.Sent, t: t, data: append([]byte(nil), p...)}
 		if req.to.IsValid() {
 			ev.peer = req.to.String()
 		}
@@ -351,17 +354,19 @@ func sendOne(ctx context.Context, s *netcore.Socket, req sendReq, dgram bool, or
 		// First try with a short wait, holding the order lock so that an
 		// answer cannot be recorded before what it answers.
 		order.Lock()
+		start := time.Now()
 		n, err := send(netcore.WithCallTimeout(ctx, 20*time.Millisecond), piece)
 		if n > 0 {
-			record(piece[:n])
+			record(start, piece[:n])
 		}
 		order.Unlock()
 		if err != nil && n == 0 && netcore.ClassOf(err) == netcore.ClassTimeout && ctx.Err() == nil {
 			// The socket is full: wait for room without the lock.
+			start = time.Now()
 			n, err = send(ctx, piece)
 			if n > 0 {
 				order.Lock()
-				record(piece[:n])
+				record(start, piece[:n])
 				order.Unlock()
 			}
 		}
@@ -702,8 +707,18 @@ func (m *Model) closeSocket(e *sockEntry) tea.Cmd {
 	e.closed = true
 	e.cancel()
 	s, id := e.sock, e.id
+	// A listener's socket file goes with it, so that the path can be
+	// listened on again; an abstract name needs no cleaning up.
+	unlink := ""
+	if e.listener && e.family == netcore.FamilyUnix && !e.local.IsAbstract() && e.local.Path() != "" {
+		unlink = e.local.Path()
+	}
 	return m.cmd(func() tea.Msg {
-		return closedMsg{id: id, err: s.Close()}
+		err := s.Close()
+		if unlink != "" {
+			_ = os.Remove(unlink)
+		}
+		return closedMsg{id: id, err: err}
 	})
 }
 
