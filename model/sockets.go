@@ -116,15 +116,15 @@ func (e *sockEntry) describe() string {
 	return s
 }
 
-// shut stops the socket's goroutines and closes it.
+// shut stops the socket's goroutines and closes it. It closes even a
+// socket marked closed, whose close command may not have run yet; a
+// second close only reports ErrClosed.
 func (e *sockEntry) shut() {
 	if e.cancel != nil {
 		e.cancel()
 	}
-	if !e.closed {
-		e.closed = true
-		_ = e.sock.Close()
-	}
+	e.closed = true
+	_ = e.sock.Close()
 }
 
 // sockList is the sockets panel: entries in display order.
