@@ -139,8 +139,9 @@ func (k KeyMap) helpFor(focus ui.Panel, overlay overlayKind, editing bool) conte
 	var panel []key.Binding
 	switch focus {
 	case ui.PanelLab:
-		panel = []key.Binding{k.UseService, k.Up, k.Down}
-		short = []key.Binding{k.UseService, k.Up, k.Down}
+		connect := key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "use and connect"))
+		panel = []key.Binding{k.UseService, connect, k.Up, k.Down}
+		short = []key.Binding{k.UseService, connect, k.Up, k.Down}
 	case ui.PanelResolve:
 		panel = []key.Binding{k.Resolve, k.Edit, k.Family, k.SockType, k.Canon, k.AddrConfig, k.V4Mapped, k.All, k.Passive, k.Connect, k.Mode, k.Timeout}
 		short = []key.Binding{k.Edit, k.Resolve, k.Family, k.SockType, k.Connect, k.Mode, k.Timeout}

@@ -47,14 +47,14 @@ func (m *Model) handleLab(ev evLab) tea.Cmd {
 func (m *Model) labKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	l := &m.lab
-	if key.Matches(msg, k.UseService) {
+	if key.Matches(msg, k.UseService, k.Connect) {
 		if len(l.services) == 0 {
 			if l.note != "" {
 				return m.info(l.note)
 			}
 			return m.info("no lab services")
 		}
-		return m.useService(l.services[l.sel])
+		return m.useService(l.services[l.sel], key.Matches(msg, k.Connect))
 	}
 	if m.listKey(msg, &l.sel, len(l.services), ui.ListArea(m.layout, ui.PanelLab).H) {
 		return nil
@@ -62,8 +62,9 @@ func (m *Model) labKey(msg tea.KeyPressMsg) tea.Cmd {
 	return m.unbound(msg)
 }
 
-// useService fills the resolve panel with a lab service and resolves it.
-func (m *Model) useService(s LabService) tea.Cmd {
+// useService fills the resolve panel with a lab service and resolves it,
+// then connects when connect is set.
+func (m *Model) useService(s LabService, connect bool) tea.Cmd {
 	if s.Addr.Family() == netcore.FamilyUnix {
 		m.res.host.SetValue("unix:" + s.Addr.Path())
 		m.res.service.SetValue("")
@@ -79,8 +80,12 @@ func (m *Model) useService(s LabService) tea.Cmd {
 	}
 	m.res.flags = 0
 	m.setFocus(ui.PanelResolve)
-	cmd := m.startResolve(false)
-	m.setStatus(ui.LevelInfo, fmt.Sprintf("%s (%s %s): resolving; c connects", s.Name, s.Network, s.Addr))
+	cmd := m.startResolve(connect)
+	if connect {
+		m.setStatus(ui.LevelInfo, fmt.Sprintf("%s (%s %s): resolving, then connecting", s.Name, s.Network, s.Addr))
+	} else {
+		m.setStatus(ui.LevelInfo, fmt.Sprintf("%s (%s %s): resolving; c connects", s.Name, s.Network, s.Addr))
+	}
 	return cmd
 }
 

@@ -863,6 +863,13 @@ func TestLabListFillsTheTarget(t *testing.T) {
 		t.Errorf("target %q %q %v", d.m.res.host.Value(), d.m.res.service.Value(), d.m.res.sockType)
 	}
 	d.pumpUntil("the rows", func() bool { return len(d.m.res.rows) == 1 })
+	// c on a lab row resolves and connects at once.
+	d.m.setFocus(ui.PanelLab)
+	d.key("up", "c")
+	d.pumpUntil("the attempt", func() bool { return len(d.m.conn.rows) == 1 && !d.m.conn.busy })
+	if d.m.conn.rows[0].ai.Addr != svc.Addr {
+		t.Errorf("connected to %v", d.m.conn.rows[0].ai.Addr)
+	}
 	d.m.Shutdown()
 	if !lab.closed {
 		t.Error("the lab was not closed")

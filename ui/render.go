@@ -220,7 +220,7 @@ func renderLab(sc Screen, r Rect, focused bool) string {
 	if v.Selected >= 0 && v.Selected < len(v.Rows) {
 		body = append(body, s.Muted.Render(safe.Text(v.Rows[v.Selected].Help)))
 	}
-	info := fmt.Sprintf("%d/%d · enter uses", v.Selected+1, len(v.Rows))
+	info := fmt.Sprintf("%d/%d · enter uses · c connects", v.Selected+1, len(v.Rows))
 	return s.box(r.W, r.H, "Lab", s.Muted.Render(info), "", focused, body)
 }
 
