@@ -250,19 +250,26 @@ type sendOutcome struct {
 }
 
 // sendPayload sends the payload, if any, and shuts down the sending side
-// if the plan says so.
+// if the plan says so. Each piece is sent without waiting, under the events
+// lock, and reported there, so that a reply can never be reported before
+// the bytes that caused it; waiting for room happens outside the lock, so
+// that the receiving side keeps reading meanwhile.
 func sendPayload(ctx context.Context, s *netcore.Socket, plan *exchangePlan, events *exchangeEvents) sendOutcome {
 	var out sendOutcome
-	if plan.payload != nil {
-		n, err := s.SendAll(ctx, plan.payload, 0)
-		out.n = int64(n)
-		if n > 0 || err == nil {
-			events.sent(n)
+	for rest := plan.payload; len(rest) > 0; {
+		n, err := events.sendNow(ctx, s, rest, out.n)
+		out.n += int64(n)
+		rest = rest[n:]
+		if err == nil && n == 0 {
+			err = s.WaitWritable(ctx)
 		}
 		if err != nil {
 			out.err = err
 			return out
 		}
+	}
+	if plan.payload != nil && len(plan.payload) == 0 {
+		events.sent(0, 0) // an empty payload is still a send
 	}
 	if plan.shutdownAfterSend {
 		out.err = s.Shutdown(netcore.ShutWR)
@@ -277,10 +284,22 @@ type exchangeEvents struct {
 	r  reporter
 }
 
-func (x *exchangeEvents) sent(n int) {
+func (x *exchangeEvents) sent(n int, total int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.r.sent(n)
+	x.r.sent(n, total)
+}
+
+// sendNow sends what the socket takes without waiting and reports it,
+// both under the lock. sentBefore is the total before this piece.
+func (x *exchangeEvents) sendNow(ctx context.Context, s *netcore.Socket, p []byte, sentBefore int64) (int, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n, _, err := s.SendWithin(ctx, p, 0, 0)
+	if n > 0 {
+		x.r.sent(n, sentBefore+int64(n))
+	}
+	return n, err
 }
 
 func (x *exchangeEvents) received(data []byte, total int64) {

@@ -150,7 +150,7 @@ func reply(e *env, sock *netcore.Socket, peer netcore.Addr, plan *exchangePlan, 
 	}
 	n, err := sock.SendTo(e.ctx, plan.payload, peer, 0)
 	if err == nil {
-		rep.sent(n)
+		rep.sent(n, int64(n))
 	}
 	return err
 }

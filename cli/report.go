@@ -24,7 +24,7 @@ type reporter interface {
 	failed(err error)                                 // connect or listen gave up
 	listening(local netcore.Addr)                     // listen is bound
 	accepted(peer netcore.Addr)                       // listen accepted a connection
-	sent(n int)                                       // the payload went out
+	sent(n int, total int64)                          // part of the payload went out
 	received(data []byte, total int64)                // bytes arrived on a connection
 	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
 	closed(c closeSummary)                            // an exchange ended
@@ -82,7 +82,7 @@ func (p *plainReporter) listening(local netcore.Addr) { p.line("listening on %s"
 
 func (p *plainReporter) accepted(peer netcore.Addr) { p.line("accepted from %s", addrText(peer)) }
 
-func (p *plainReporter) sent(n int) { p.line("sent %d bytes", n) }
+func (p *plainReporter) sent(n int, total int64) { p.line("sent %d bytes", n) }
 
 func (p *plainReporter) received(data []byte, total int64) {
 	if p.dump {
@@ -224,7 +224,9 @@ func (j *jsonReporter) accepted(peer netcore.Addr) {
 	j.emit(peerEvent{Event: "accepted", Peer: peer.String()})
 }
 
-func (j *jsonReporter) sent(n int) { j.emit(bytesEvent{Event: "sent", Bytes: n}) }
+func (j *jsonReporter) sent(n int, total int64) {
+	j.emit(bytesEvent{Event: "sent", Bytes: n, Total: &total})
+}
 
 func (j *jsonReporter) received(data []byte, total int64) {
 	j.emit(bytesEvent{Event: "received", Bytes: len(data), Total: &total})

@@ -201,3 +201,15 @@ func destText(to Addr) string {
 	}
 	return "connected peer"
 }
+
+// WaitWritable waits until a send would not block, up to the socket's send
+// timeout (or the per-call one) and the context. With SendWithin and a zero
+// timeout it lets a caller send only when sending cannot wait, for example
+// while holding a lock that a receiving goroutine also needs.
+func (s *Socket) WaitWritable(ctx context.Context) error {
+	return s.await(ctx, "wait-writable", Addr{}, true, callTimeout(ctx, s.Timeouts().Send), func(fd int) bool {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+		n, err := unix.Poll(fds, 0)
+		return err != nil || n > 0
+	})
+}
