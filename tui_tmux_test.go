@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"sockbench/internal/testpeer"
 )
 
 // These tests run the real binary in a real terminal: a private tmux
@@ -114,53 +117,11 @@ func (s *tmuxSession) waitText(text string, d time.Duration) string {
 // greeting, when set, is sent first on each connection.
 func echoPeer(t *testing.T, greeting []byte) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if greeting != nil {
-					_, _ = c.Write(greeting)
-				}
-				buf := make([]byte, 4096)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if _, err := c.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}()
+	return testpeer.Serve(t, "tcp4", "127.0.0.1:0", func(c net.Conn) {
+		if _, err := c.Write(greeting); err == nil {
+			_, _ = io.Copy(c, c)
 		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	}).String()
 }
 
 func TestTmuxConnectSendEcho(t *testing.T) {
