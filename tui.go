@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"sockbench/capture"
+	"sockbench/cli"
 	"sockbench/lab"
 	"sockbench/model"
 	"sockbench/themes"
@@ -40,19 +41,20 @@ type workbenchConfig struct {
 func parseWorkbenchArgs(args []string, stderr io.Writer) (workbenchConfig, error) {
 	var cfg workbenchConfig
 	fs := flag.NewFlagSet("sockbench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors are reported once, by the caller
 	theme := fs.String("theme", themes.Default, "colour theme: "+strings.Join(themes.Names(), ", "))
 	noLab := fs.Bool("no-lab", false, "do not start the lab services on loopback")
 	limit := fs.String("capture-limit", "256MiB", "bytes of traffic kept per socket (e.g. 64MiB, 1G, 1048576); the oldest are dropped")
 	timeout := fs.Duration("timeout", model.DefaultTimeout, "connect timeout per address (0 = none)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, workbenchUsage)
-		fs.PrintDefaults()
-	}
 	var positional []string
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stderr, workbenchUsage)
+				fs.SetOutput(stderr)
+				fs.PrintDefaults()
+			}
 			return cfg, err
 		}
 		rest = fs.Args()
@@ -81,6 +83,11 @@ func parseWorkbenchArgs(args []string, stderr io.Writer) (workbenchConfig, error
 	cfg.noLab = *noLab
 	cfg.NoColor = themes.NoColor()
 	if len(positional) == 1 {
+		// A malformed TARGET is refused here, with one line, rather than
+		// after the screen has been taken over.
+		if _, err := cli.ParseTarget(positional[0]); err != nil {
+			return cfg, err
+		}
 		cfg.Target = positional[0]
 	}
 	return cfg, nil

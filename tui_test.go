@@ -30,7 +30,7 @@ func TestParseWorkbenchArgs(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"--theme", "purple"}, {"--capture-limit", "lots"}, {"--capture-limit", "0"}, {"--timeout", "-1s"},
-		{"a:1", "b:2"}, {"--bogus"},
+		{"a:1", "b:2"}, {"--bogus"}, {"127.0.0.1"}, {"[::1"}, {"unix:"},
 	} {
 		if _, err := parseWorkbenchArgs(bad, io.Discard); err == nil {
 			t.Errorf("%q accepted", bad)
