@@ -19,6 +19,8 @@ const resolveUsage = `usage: sockbench resolve [--family inet|inet6|unix|unspec]
 Looks HOST and SERVICE up with getaddrinfo and prints one row per result:
 index, family, socket type, protocol, address and, with the canonname
 flag, the canonical name. --json prints one object per row instead.
+
+Resolver: ` + netcore.ResolverImpl + `
 `
 
 // resolveOptions are the flags of resolve.
