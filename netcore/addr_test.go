@@ -134,3 +134,28 @@ func TestConstantNamesBothWays(t *testing.T) {
 		t.Errorf("unnamed bits: %s", MsgPeek|0x100000)
 	}
 }
+
+// FuzzParseAddr: the parser never panics, and what it accepts prints in a
+// form it reads back as the same address.
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:22", "[::1]:80", "[fe80::1%lo]:22", "unix:@x", "unix:/tmp/s", "[::ffff:1.2.3.4]:0", "1:2:3", "[", ":"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddr(s)
+		if err != nil {
+			if !errors.Is(err, ClassInvalid) {
+				t.Fatalf("ParseAddr(%q): %v is not an invalid-input error", s, err)
+			}
+			return
+		}
+		text := a.String()
+		if a.Family() == FamilyUnix {
+			text = "unix:" + text
+		}
+		b, err := ParseAddr(text)
+		if err != nil || b != a {
+			t.Fatalf("ParseAddr(%q) = %v; its text %q reads back as %v, %v", s, a, text, b, err)
+		}
+	})
+}
