@@ -25,6 +25,7 @@ const (
 
 var resultNames = [...]string{"connecting", "connected", "refused", "timeout", "unreachable", "error", "cancelled"}
 
+// String returns the result as the workbench and the command line show it.
 func (r Result) String() string {
 	if int(r) < len(resultNames) {
 		return resultNames[r]

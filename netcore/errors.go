@@ -38,6 +38,7 @@ const (
 
 var classNames = [...]string{"ok", "transient", "timeout", "fatal", "unsupported", "cancelled", "invalid"}
 
+// String returns the class name: "ok", "transient", "timeout", ...
 func (c Class) String() string {
 	if int(c) < len(classNames) {
 		return classNames[c]
@@ -65,6 +66,7 @@ type Error struct {
 	Err   error      // the cause: the errno, a context error, or a message
 }
 
+// Error reads "op address: cause (ERRNO)".
 func (e *Error) Error() string {
 	msg := e.Op
 	if e.Addr.IsValid() {

@@ -18,6 +18,7 @@ type AddrInfo struct {
 	CanonName string // set on the first row only, and only with AICanonName
 }
 
+// String describes the row as "family type protocol address".
 func (ai AddrInfo) String() string {
 	return fmt.Sprintf("%s %s %s %s", ai.Family, ai.SockType, ai.Protocol, ai.Addr)
 }
@@ -41,6 +42,7 @@ type ResolveError struct {
 	Msg  string // the system's words for it
 }
 
+// Error reads "getaddrinfo name: message (EAI_CODE)".
 func (e *ResolveError) Error() string {
 	return fmt.Sprintf("%s %s: %s (%s)", e.Op, e.Name, e.Msg, e.Code)
 }

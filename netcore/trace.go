@@ -18,6 +18,7 @@ type Syscall struct {
 	Duration time.Duration // how long it took
 }
 
+// String shows the call as strace would: name(args) = result ERRNO (text).
 func (c Syscall) String() string {
 	s := fmt.Sprintf("%s(%s) = %d", c.Name, c.Args, c.Result)
 	if c.Errno != 0 {
