@@ -231,16 +231,22 @@ func parseFlags[T ~int](what string, table []constName[T], s string) (T, error) 
 
 // String returns the short name: "inet", "inet6", "unix", "unspec".
 func (f Family) String() string { return nameOf(familyNames, f) }
+
 // String returns the short name: "stream", "dgram", "raw", "seqpacket", "any".
 func (t SockType) String() string { return nameOf(sockTypeNames, t) }
+
 // String returns the short name ("tcp", "udp", "ip" for 0) or the number.
 func (p Protocol) String() string { return nameOf(protocolNames, p) }
+
 // String returns "rd", "wr" or "rdwr".
 func (h ShutHow) String() string { return nameOf(shutNames, h) }
+
 // String joins the flag names with "|", such as "passive|canonname".
 func (f AIFlags) String() string { return flagsString(aiFlagNames, f) }
+
 // String joins the flag names with "|".
 func (f NIFlags) String() string { return flagsString(niFlagNames, f) }
+
 // String joins the flag names with "|"; unnamed bits are shown in hex.
 func (f MsgFlags) String() string { return flagsString(msgFlagNames, f) }
 
