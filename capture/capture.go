@@ -1,6 +1,6 @@
 // Package capture keeps the traffic of one socket for the hex view: both
 // directions in the order they happened, as chunks (one per read or send)
-// over a single byte buffer.
+// over a log of bytes kept in fixed-size blocks.
 //
 // The view shows a capture as rows: per chunk one header row (direction,
 // time, peer, offset) and then one row per BytesPerLine bytes, counted from
@@ -13,14 +13,21 @@
 // part of it fits. Offsets stay cumulative (they count dropped bytes) and
 // Stats stay exact.
 //
+// The bytes live in blocks of one size (at most 1 MiB, see blockShiftFor),
+// and a chunk may span several. Appending copies the new bytes into the
+// last block and never moves kept ones; dropping frees the blocks it
+// empties, one of them kept as a spare for the next append. So a store
+// holds at most its limit rounded up to whole blocks plus two blocks (the
+// partly dropped oldest one and the spare), and a flood allocates no more
+// blocks once the store is full.
+//
 // A Store is safe for concurrent use: every method takes the store's mutex,
 // so the UI may draw from View while Update appends. The bytes it hands out
-// (Data, Row.Bytes) are copies, since compaction moves the kept bytes
-// within the buffer; a screen of rows is a few hundred bytes.
+// (Data, Row.Bytes) are copies, since the blocks are recycled once their
+// bytes are dropped; a screen of rows is a few hundred bytes.
 package capture
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"sync"
@@ -127,7 +134,7 @@ type Row struct {
 	Bytes []byte
 }
 
-// record is a kept chunk with its place in the buffer and the row counts
+// record is a kept chunk with its place in the byte log and the row counts
 // that let a filter find it.
 type record struct {
 	chunk   Chunk
@@ -144,8 +151,7 @@ type Store struct {
 	mu    sync.Mutex
 	limit int64
 
-	buf  []byte // the byte log from position base on; kept bytes are its tail
-	base int64
+	log  blockLog // every byte appended; the kept bytes are its last kept
 	kept int64
 
 	recs queue[record] // kept chunks, oldest first
@@ -165,7 +171,8 @@ type Store struct {
 // NewStore returns an empty store that keeps at most limit bytes
 // (DefaultLimit when limit <= 0).
 func NewStore(limit int64) *Store {
-	return &Store{limit: normLimit(limit)}
+	limit = normLimit(limit)
+	return &Store{limit: limit, log: newBlockLog(blockShiftFor(limit), 0)}
 }
 
 func normLimit(n int64) int64 {
@@ -195,7 +202,7 @@ func (s *Store) Append(dir Dir, t time.Time, peer string, p []byte) {
 		s.stats.DroppedBytes += over
 	}
 	s.makeRoom(int64(len(p)))
-	pos := s.write(p)
+	pos := s.log.write(s.keptFrom(), p)
 	s.index(Chunk{Dir: dir, Time: t.Round(0), Offset: off, Len: len(p), Peer: s.intern(peer)}, pos)
 }
 
@@ -279,64 +286,9 @@ func (s *Store) forget(dir Dir, rows int64) {
 	s.gone[dir] += rows
 }
 
-// write appends p to the byte log and returns its position.
-func (s *Store) write(p []byte) int64 {
-	if len(s.buf)+len(p) > cap(s.buf) {
-		s.compact(len(p))
-	}
-	pos := s.base + int64(len(s.buf))
-	s.buf = append(s.buf, p...)
-	return pos
-}
-
-// compact makes room for n more bytes. When the dropped prefix is at least
-// half as long as the kept bytes and the array can hold them and n more,
-// the kept bytes move down in place (paid for by the dropped ones);
-// otherwise they go to a new array with room for n more and as much again,
-// up to the ceiling (paid for by the free space, which appends must fill
-// before the next move). Either way copying is amortised O(1) per byte
-// appended. At the ceiling (1.5 x limit, with at most limit kept) the
-// first case always holds, so a full store allocates nothing.
-func (s *Store) compact(n int) {
-	dead := s.deadBytes()
-	live := s.buf[dead:]
-	need := len(live) + n
-	s.base += int64(dead)
-	if dead >= len(live)/2 && need <= cap(s.buf) {
-		s.buf = s.buf[:copy(s.buf, live)]
-		return
-	}
-	size := max(min(max(2*need, 4096), s.ceiling()), need)
-	buf := make([]byte, len(live), size)
-	copy(buf, live)
-	s.buf = buf
-}
-
-// ceiling is the largest buffer the store grows: the limit and half again.
-func (s *Store) ceiling() int { return int(s.limit + s.limit/2) }
-
-// deadBytes is the length of the buffer's prefix that no chunk keeps.
-func (s *Store) deadBytes() int {
-	if s.recs.len() == 0 {
-		return len(s.buf)
-	}
-	return int(s.recs.at(0).pos - s.base)
-}
-
-// shrink moves the kept bytes to an array of their own size.
-func (s *Store) shrink() {
-	dead := s.deadBytes()
-	s.base += int64(dead)
-	s.buf = append([]byte(nil), s.buf[dead:]...)
-}
-
-// data returns the kept bytes of r: a view into the buffer, for use under
-// the lock only.
-func (s *Store) data(r *record) []byte {
-	i := int(r.pos - s.base)
-	j := i + r.chunk.Len
-	return s.buf[i:j:j]
-}
+// keptFrom returns the position in the byte log of the oldest kept byte:
+// the kept bytes are the log's tail.
+func (s *Store) keptFrom() int64 { return s.log.end - s.kept }
 
 // Stats returns the store's counters.
 func (s *Store) Stats() Stats {
@@ -353,7 +305,10 @@ func (s *Store) Limit() int64 {
 }
 
 // SetLimit changes the limit (DefaultLimit when n <= 0), dropping the
-// oldest bytes at once when the store holds more.
+// oldest bytes at once when the store holds more. When the new limit calls
+// for another block size the kept bytes (at most the new limit) are copied
+// to blocks of that size, so a store shrunk to a small limit does not hold
+// on to big blocks.
 func (s *Store) SetLimit(n int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -362,8 +317,9 @@ func (s *Store) SetLimit(n int64) {
 	for s.recs.len() > s.maxChunks() {
 		s.dropFirst()
 	}
-	if cap(s.buf) > s.ceiling() {
-		s.shrink()
+	s.log.drop(s.keptFrom())
+	if shift := blockShiftFor(s.limit); shift != s.log.shift {
+		s.log = s.log.resized(shift, s.keptFrom())
 	}
 }
 
@@ -394,7 +350,8 @@ func (s *Store) Chunk(i int) Chunk {
 func (s *Store) Data(i int) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return bytes.Clone(s.data(s.recs.at(s.checkIndex(i))))
+	r := s.recs.at(s.checkIndex(i))
+	return s.log.appendTo(make([]byte, 0, r.chunk.Len), r.pos, r.chunk.Len)
 }
 
 func (s *Store) checkIndex(i int) int {
@@ -511,11 +468,17 @@ func (s *Store) row(r *record, i int64, arena []byte) (Row, []byte) {
 	if i == 0 {
 		return out, arena
 	}
-	data := s.data(r)
 	b := int(i-1) * BytesPerLine
 	out.Offset += int64(b)
 	a := len(arena)
-	arena = append(arena, data[b:min(b+BytesPerLine, len(data))]...)
+	arena = s.appendRow(arena, r, b)
 	out.Bytes = arena[a:len(arena):len(arena)]
 	return out, arena
+}
+
+// appendRow appends to dst the row of r's bytes that starts at b (a
+// multiple of BytesPerLine): up to BytesPerLine bytes, which may lie in two
+// blocks.
+func (s *Store) appendRow(dst []byte, r *record, b int) []byte {
+	return s.log.appendTo(dst, r.pos+int64(b), min(BytesPerLine, r.chunk.Len-b))
 }

@@ -23,10 +23,13 @@ func (s *Store) WriteDir(w io.Writer, d Dir) (int64, error) {
 	var written int64
 	q := &s.dirs[d]
 	for i := range q.len() {
-		n, err := w.Write(s.data(s.bySeq(*q.at(i))))
-		written += int64(n)
-		if err != nil {
-			return written, err
+		r := s.bySeq(*q.at(i))
+		for span := range s.log.spans(r.pos, r.chunk.Len) {
+			n, err := w.Write(span)
+			written += int64(n)
+			if err != nil {
+				return written, err
+			}
 		}
 	}
 	return written, nil
@@ -56,13 +59,13 @@ func (s *Store) WriteTranscript(w io.Writer, f Filter, render func([]byte) strin
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var line []byte
+	var line, row []byte
 	for k := range v.len() {
 		r := v.rec(k)
 		line = appendHeader(line[:0], r.chunk, render)
-		data := s.data(r)
-		for b := 0; b < len(data); b += BytesPerLine {
-			line = AppendHexLine(line, r.chunk.Offset+int64(b), data[b:min(b+BytesPerLine, len(data))], render)
+		for b := 0; b < r.chunk.Len; b += BytesPerLine {
+			row = s.appendRow(row[:0], r, b)
+			line = AppendHexLine(line, r.chunk.Offset+int64(b), row, render)
 		}
 		if _, err := bw.Write(line); err != nil {
 			return err

@@ -65,33 +65,44 @@ func (s *Store) findBackward(v view, needle []byte, from int64) (int, bool) {
 }
 
 // searchForward returns the first position at or after from in r's bytes
-// where needle starts.
+// where needle starts. It searches r's bytes a block span at a time: first
+// inside the span, then at the positions whose match would run past its
+// end (into the next block or chunk), which all come after those inside.
 func (s *Store) searchForward(r *record, needle []byte, from int) (int, bool) {
-	data := s.data(r)
-	if i := bytes.Index(data[from:], needle); i >= 0 {
-		return from + i, true
-	}
-	for p := max(from, len(data)-len(needle)+1); p < len(data); p++ {
-		if s.matchAt(r, p, needle) {
-			return p, true
+	for at := from; at < r.chunk.Len; {
+		span := s.log.span(r.pos+int64(at), r.chunk.Len-at)
+		if i := bytes.Index(span, needle); i >= 0 {
+			return at + i, true
 		}
+		end := at + len(span)
+		for p := max(at, end-len(needle)+1); p < end; p++ {
+			if s.matchAt(r, p, needle) {
+				return p, true
+			}
+		}
+		at = end
 	}
 	return 0, false
 }
 
 // searchBackward returns the last position before limit in r's bytes where
-// needle starts.
+// needle starts. It searches from the end a block span at a time, in the
+// reverse of searchForward's order.
 func (s *Store) searchBackward(r *record, needle []byte, limit int) (int, bool) {
-	data := s.data(r)
-	limit = min(limit, len(data))
-	// Matches that run into the next chunk start after any match inside r.
-	for p := limit - 1; p >= max(0, len(data)-len(needle)+1); p-- {
-		if s.matchAt(r, p, needle) {
-			return p, true
+	limit = min(limit, r.chunk.Len)
+	// A match that starts before limit ends by limit-1+len(needle).
+	for end := min(r.chunk.Len, limit-1+len(needle)); end > 0; {
+		span := s.log.spanBefore(r.pos+int64(end), end)
+		at := end - len(span)
+		for p := min(end, limit) - 1; p >= max(at, end-len(needle)+1); p-- {
+			if s.matchAt(r, p, needle) {
+				return p, true
+			}
 		}
-	}
-	if i := bytes.LastIndex(data[:min(len(data), limit-1+len(needle))], needle); i >= 0 {
-		return i, true
+		if i := bytes.LastIndex(span, needle); i >= 0 {
+			return at + i, true
+		}
+		end = at
 	}
 	return 0, false
 }
@@ -99,17 +110,18 @@ func (s *Store) searchBackward(r *record, needle []byte, limit int) (int, bool) 
 // matchAt reports whether needle starts at position p of r's bytes,
 // continuing into the following chunks of the same direction and peer.
 func (s *Store) matchAt(r *record, p int, needle []byte) bool {
-	rest := s.data(r)[p:]
-	for len(rest) < len(needle) {
-		if !bytes.HasPrefix(needle, rest) {
+	for {
+		n := min(r.chunk.Len-p, len(needle))
+		if !s.log.equal(r.pos+int64(p), needle[:n]) {
 			return false
 		}
-		needle = needle[len(rest):]
+		if needle = needle[n:]; len(needle) == 0 {
+			return true
+		}
 		next := s.nextInDir(r)
 		if next == nil || next.chunk.Peer != r.chunk.Peer {
 			return false
 		}
-		r, rest = next, s.data(next)
+		r, p = next, 0
 	}
-	return bytes.HasPrefix(rest, needle)
 }

@@ -129,11 +129,27 @@ func (m *model) find(f Filter, needle []byte, from int, forward bool) (int, bool
 }
 
 func TestAgainstModel(t *testing.T) {
+	againstModel(t, NewStore)
+}
+
+// TestAgainstModelTinyBlocks runs the model test on stores whose blocks
+// hold 1 to 32 bytes, so chunks, rows and matches cross block boundaries
+// everywhere.
+func TestAgainstModelTinyBlocks(t *testing.T) {
+	for shift := range uint(6) {
+		againstModel(t, func(limit int64) *Store { return withBlocks(NewStore(limit), shift) })
+	}
+}
+
+// againstModel compares stores made by newStore with the model over
+// random appends, rows and searches.
+func againstModel(t *testing.T, newStore func(limit int64) *Store) {
+	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	peers := []string{"", "", "[::1]:9", "127.0.0.1:7"}
 	for round := range 60 {
 		limit := []int{50, 100, 333, 1 << 20}[round%4]
-		s, m := NewStore(int64(limit)), &model{limit: limit}
+		s, m := newStore(int64(limit)), &model{limit: limit}
 		for range 1 + rng.IntN(60) {
 			dir, peer := Dir(1+rng.IntN(2)), peers[rng.IntN(len(peers))]
 			p := randomBytes(rng, rng.IntN(45))
