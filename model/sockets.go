@@ -351,8 +351,10 @@ func sendOne(ctx context.Context, s *netcore.Socket, req sendReq, dgram bool, or
 		if !dgram && len(piece) > readSize {
 			piece = piece[:readSize]
 		}
-		// First try with a short wait, holding the order lock so that an
-		// answer cannot be recorded before what it answers.
+		// Send with a short wait, holding the order lock so that an answer
+		// cannot be recorded before what it answers. When the socket is
+		// full, wait for room without the lock (the reader keeps reading)
+		// and try again under it.
 		order.Lock()
 		start := time.Now()
 		n, err := send(netcore.WithCallTimeout(ctx, 20*time.Millisecond), piece)
@@ -361,13 +363,8 @@ func sendOne(ctx context.Context, s *netcore.Socket, req sendReq, dgram bool, or
 		}
 		order.Unlock()
 		if err != nil && n == 0 && netcore.ClassOf(err) == netcore.ClassTimeout && ctx.Err() == nil {
-			// The socket is full: wait for room without the lock.
-			start = time.Now()
-			n, err = send(ctx, piece)
-			if n > 0 {
-				order.Lock()
-				record(start, piece[:n])
-				order.Unlock()
+			if err = s.WaitWritable(ctx); err == nil {
+				continue
 			}
 		}
 		sent += n

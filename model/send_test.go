@@ -1,0 +1,79 @@
+package model
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"sockbench/capture"
+	"sockbench/netcore"
+)
+
+// TestSendOneThroughFullBuffer sends far more than a socketpair's buffers
+// hold while the peer reads: the writer must wait for room (outside the
+// order lock) and still record every byte it sent, in order.
+func TestSendOneThroughFullBuffer(t *testing.T) {
+	var waits atomic.Int64
+	stalled := make(chan struct{})
+	var once sync.Once
+	trace := netcore.WithTrace(func(c netcore.Syscall) {
+		// The fallback runs when the short send under the lock times out.
+		if c.Name == "poll" && strings.Contains(c.Args, "POLLOUT, timeout 20ms") && c.Result == 0 {
+			waits.Add(1)
+			once.Do(func() { close(stalled) })
+		}
+	})
+	a, b, err := netcore.SocketPair(netcore.FamilyUnix, netcore.SockStream, 0, trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	data := make([]byte, 6<<20)
+	for i := range data {
+		data[i] = byte(i * 31)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var got []byte
+	go func() { // the peer reads everything, once the writer has stalled
+		defer wg.Done()
+		select {
+		case <-stalled:
+		case <-time.After(10 * time.Second): // the test then fails below
+		}
+		buf := make([]byte, 64<<10)
+		for len(got) < len(data) {
+			n, err := b.Receive(context.Background(), buf, 0)
+			if err != nil || n == 0 {
+				return
+			}
+			got = append(got, buf[:n]...)
+		}
+	}()
+	done := make(chan struct{})
+	defer close(done)
+	h := newHub(done)
+	var order sync.Mutex
+	sent, err := sendOne(context.Background(), a, sendReq{data: data}, false, &order, h, 1)
+	wg.Wait()
+	if err != nil || sent != len(data) || !bytes.Equal(got, data) {
+		t.Fatalf("sent %d of %d (%v); the peer got %d bytes", sent, len(data), err, len(got))
+	}
+	if waits.Load() == 0 {
+		t.Error("no send under the lock timed out: the test did not reach the full-buffer path")
+	}
+	var recorded []byte
+	for _, ev := range h.take() {
+		if d, ok := ev.(evData); ok && d.dir == capture.Sent {
+			recorded = append(recorded, d.data...)
+		}
+	}
+	if !bytes.Equal(recorded, data) {
+		t.Errorf("recorded %d sent bytes, not the %d sent, or not in order", len(recorded), len(data))
+	}
+}
