@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -22,5 +24,25 @@ func TestHexDumpEmpty(t *testing.T) {
 	writeHexDump(&b, nil, 0)
 	if b.String() != "" {
 		t.Errorf("got %q", b.String())
+	}
+}
+
+// TestJSONEscapesC1 checks that a C1 control (CSI, U+009B) or DEL in an
+// event's strings reaches the output as a \u escape, never raw, and that
+// the JSON still decodes to the same text.
+func TestJSONEscapesC1(t *testing.T) {
+	var out bytes.Buffer
+	j := &jsonReporter{w: &out}
+	evil := "/tmp/x\u009b2J\x7f\x1b[6n"
+	j.emit(map[string]string{"peer": evil})
+	raw := out.Bytes()
+	for _, r := range string(raw) {
+		if r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f {
+			t.Fatalf("control %U written raw: %q", r, raw)
+		}
+	}
+	var back map[string]string
+	if err := json.Unmarshal(raw, &back); err != nil || back["peer"] != evil {
+		t.Fatalf("decoded %q, %v; want %q", back["peer"], err, evil)
 	}
 }

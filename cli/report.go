@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,8 +133,7 @@ func millisText(d time.Duration) string {
 	return strconv.FormatFloat(ms, 'f', decimals, 64) + "ms"
 }
 
-// jsonReporter writes one JSON object per line. encoding/json escapes
-// control characters itself.
+// jsonReporter writes one JSON object per line.
 type jsonReporter struct{ w io.Writer }
 
 func (j *jsonReporter) emit(v any) {
@@ -141,8 +141,30 @@ func (j *jsonReporter) emit(v any) {
 	if err != nil { // only plain values are marshalled; cannot happen
 		panic(err)
 	}
-	_, _ = j.w.Write(append(line, '\n'))
+	_, _ = j.w.Write(append(escapeC1(line), '\n'))
 }
+
+// escapeC1 writes DEL and the C1 controls (U+007F-U+009F) of a JSON text
+// as \u escapes. encoding/json escapes only the C0 controls, and a
+// terminal may act on U+009B (CSI) in a peer's path or an error string.
+// The escapes decode to the same characters, so no data changes; they can
+// stand only inside strings, where every non-ASCII rune is.
+func escapeC1(line []byte) []byte {
+	if !bytes.ContainsFunc(line, isC1) {
+		return line
+	}
+	out := make([]byte, 0, len(line)+16)
+	for _, r := range string(line) {
+		if isC1(r) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = utf8.AppendRune(out, r)
+		}
+	}
+	return out
+}
+
+func isC1(r rune) bool { return r >= 0x7f && r <= 0x9f }
 
 type attemptEvent struct {
 	Event     string  `json:"event"`
