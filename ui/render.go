@@ -518,7 +518,7 @@ func (s *Styles) header(cols []column) string {
 	for i, c := range cols {
 		cells[i] = c.title
 	}
-	return s.ColumnHeader.Render(joinCells(cols, cells))
+	return s.ColumnHeader.Render(joinCells(cols, cells, nil))
 }
 
 // row draws a list row. A selected row is drawn in one style so that its
@@ -529,8 +529,19 @@ func (s *Styles) row(cols []column, cells []string, styles []lipgloss.Style, sel
 		if !focused {
 			st = s.SelectedBlurred
 		}
-		return st.Render(joinCells(cols, cells))
+		return st.Render(joinCells(cols, cells, nil))
 	}
+	return joinCells(cols, cells, func(i int, cell string) string {
+		if i < len(styles) {
+			return styles[i].Render(cell)
+		}
+		return s.Text.Render(cell)
+	})
+}
+
+// joinCells pads each cell to its column and joins them with a space,
+// passing each padded cell through style when it is not nil.
+func joinCells(cols []column, cells []string, style func(i int, cell string) string) string {
 	var b strings.Builder
 	for i, c := range cols {
 		if i > 0 {
@@ -541,27 +552,10 @@ func (s *Styles) row(cols []column, cells []string, styles []lipgloss.Style, sel
 			text = cells[i]
 		}
 		cell := padCell(text, c.width, c.right)
-		if i < len(styles) {
-			cell = styles[i].Render(cell)
-		} else {
-			cell = s.Text.Render(cell)
+		if style != nil {
+			cell = style(i, cell)
 		}
 		b.WriteString(cell)
-	}
-	return b.String()
-}
-
-func joinCells(cols []column, cells []string) string {
-	var b strings.Builder
-	for i, c := range cols {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		text := ""
-		if i < len(cells) {
-			text = cells[i]
-		}
-		b.WriteString(padCell(text, c.width, c.right))
 	}
 	return b.String()
 }
