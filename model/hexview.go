@@ -35,20 +35,12 @@ func (m *Model) hexKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.unbound(msg)
 	}
-	h := m.hexHeight()
+	if k.scroll(msg, m.hexHeight(), m.scrollHex,
+		func() { e.hex.top, e.hex.follow = 0, false },
+		func() { e.hex.follow = true }) {
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		m.scrollHex(-1)
-	case key.Matches(msg, k.Down):
-		m.scrollHex(1)
-	case key.Matches(msg, k.PageUp):
-		m.scrollHex(-h)
-	case key.Matches(msg, k.PageDown):
-		m.scrollHex(h)
-	case key.Matches(msg, k.Home):
-		e.hex.top, e.hex.follow = 0, false
-	case key.Matches(msg, k.End):
-		e.hex.follow = true
 	case key.Matches(msg, k.Filter):
 		e.hex.filter = nextOf(filterCycle, e.hex.filter)
 		e.hex.follow = true

@@ -2,6 +2,7 @@ package model
 
 import (
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"sockbench/ui"
 )
@@ -102,6 +103,29 @@ func DefaultKeyMap() KeyMap {
 		Toggle:   b(k("space"), "space", "toggle"),
 		SetValue: b(k("enter"), "enter", "edit value"),
 	}
+}
+
+// scroll applies the scrolling keys to a view that page rows tall: by
+// moves it, home goes to the top and end follows the tail. It reports
+// whether msg was one of them.
+func (k KeyMap) scroll(msg tea.KeyPressMsg, page int, by func(int), home, end func()) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		by(-1)
+	case key.Matches(msg, k.Down):
+		by(1)
+	case key.Matches(msg, k.PageUp):
+		by(-page)
+	case key.Matches(msg, k.PageDown):
+		by(page)
+	case key.Matches(msg, k.Home):
+		home()
+	case key.Matches(msg, k.End):
+		end()
+	default:
+		return false
+	}
+	return true
 }
 
 // contextKeys is the help of one context: a short line and full columns.

@@ -314,24 +314,16 @@ func (m *Model) scrollSyscalls(d int) {
 
 func (m *Model) syscallsKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
-	h := ui.SyscallsHeight(m.layout)
+	if k.scroll(msg, ui.SyscallsHeight(m.layout), m.scrollSyscalls,
+		func() { m.sys.follow, m.sys.top = false, 0 },
+		func() { m.sys.follow = true }) {
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Cancel), key.Matches(msg, k.Syscalls):
 		m.overlay = overlayNone
 	case key.Matches(msg, k.Quit):
 		return m.quit()
-	case key.Matches(msg, k.Up):
-		m.scrollSyscalls(-1)
-	case key.Matches(msg, k.Down):
-		m.scrollSyscalls(1)
-	case key.Matches(msg, k.PageUp):
-		m.scrollSyscalls(-h)
-	case key.Matches(msg, k.PageDown):
-		m.scrollSyscalls(h)
-	case key.Matches(msg, k.Home):
-		m.sys.follow, m.sys.top = false, 0
-	case key.Matches(msg, k.End):
-		m.sys.follow = true
 	}
 	return nil
 }

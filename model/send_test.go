@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 
 	"sockbench/capture"
 	"sockbench/netcore"
+	"sockbench/ui"
 )
 
 // TestSendOneThroughFullBuffer sends far more than a socketpair's buffers
@@ -75,5 +77,45 @@ func TestSendOneThroughFullBuffer(t *testing.T) {
 	}
 	if !bytes.Equal(recorded, data) {
 		t.Errorf("recorded %d sent bytes, not the %d sent, or not in order", len(recorded), len(data))
+	}
+}
+
+// TestSyscallLogScrolls drives the syscall log overlay with the scrolling
+// keys: it follows the tail until moved, pages by its height, and home and
+// end go to the first call and back to following.
+func TestSyscallLogScrolls(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	log := newTraceLog()
+	for i := range 500 {
+		log.add(netcore.Syscall{Name: "read", Args: fmt.Sprintf("call-%03d", i)})
+	}
+	d.m.openSyscalls(log, "test")
+	h := ui.SyscallsHeight(d.m.layout)
+	if !d.screenHas("call-499") || d.screenHas("call-000") {
+		t.Fatalf("not following the tail:\n%s", d.plain())
+	}
+	d.key("home")
+	if d.m.sys.follow || !d.screenHas("call-000") {
+		t.Fatalf("home:\n%s", d.plain())
+	}
+	d.key("pgdown")
+	if d.m.syscallsTop() != h || !d.screenHas(fmt.Sprintf("call-%03d", h)) {
+		t.Errorf("pgdown: top %d, want %d", d.m.syscallsTop(), h)
+	}
+	d.key("down", "down", "up")
+	if d.m.syscallsTop() != h+1 {
+		t.Errorf("down down up: top %d, want %d", d.m.syscallsTop(), h+1)
+	}
+	d.key("pgup")
+	if d.m.syscallsTop() != 1 {
+		t.Errorf("pgup: top %d, want 1", d.m.syscallsTop())
+	}
+	d.key("end")
+	if !d.m.sys.follow || !d.screenHas("call-499") {
+		t.Errorf("end:\n%s", d.plain())
+	}
+	d.key("esc")
+	if d.m.overlay != overlayNone {
+		t.Error("esc did not close the log")
 	}
 }
