@@ -63,16 +63,27 @@ type evConnectDone struct {
 	local, peer netcore.Addr
 }
 
-func (m *Model) attemptsKey(msg tea.KeyPressMsg) tea.Cmd {
+// connectKey handles the connect keys that the resolve and the attempts
+// panels share: connect, mode and timeout. It reports whether msg was one.
+func (m *Model) connectKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Connect):
-		return m.connectRows()
+		return m.connectRows(), true
 	case key.Matches(msg, k.Mode):
-		return m.toggleMode()
+		return m.toggleMode(), true
 	case key.Matches(msg, k.Timeout):
-		return m.openPrompt(promptTimeout)
-	case key.Matches(msg, k.AttemptLog):
+		return m.openPrompt(promptTimeout), true
+	}
+	return nil, false
+}
+
+func (m *Model) attemptsKey(msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.connectKey(msg); ok {
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, m.keys.AttemptLog):
 		if len(m.conn.rows) == 0 {
 			return m.info("no attempts yet: resolve, then c connects")
 		}

@@ -122,6 +122,9 @@ func familyLabel(f netcore.Family) string {
 
 // resolveKey handles the resolve panel when no field is being edited.
 func (m *Model) resolveKey(msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.connectKey(msg); ok {
+		return cmd
+	}
 	k := m.keys
 	r := &m.res
 	switch {
@@ -135,12 +138,6 @@ func (m *Model) resolveKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.SockType):
 		r.sockType = nextOf(typeCycle, r.sockType)
 		return m.info("socket type " + r.sockType.String() + ": enter resolves again")
-	case key.Matches(msg, k.Connect):
-		return m.connectRows()
-	case key.Matches(msg, k.Mode):
-		return m.toggleMode()
-	case key.Matches(msg, k.Timeout):
-		return m.openPrompt(promptTimeout)
 	}
 	for _, f := range flagKeys {
 		if msg.String() == f.key {
