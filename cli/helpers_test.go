@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"sockbench/internal/testpeer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -232,17 +234,11 @@ func echoN(n int) func(net.Conn) {
 	}
 }
 
-// closedPort returns a loopback address on which nothing listens: a port
-// bound and closed again.
+// closedPort returns a loopback address that refuses connections: bound,
+// so nobody else takes it during the test, but not listening.
 func closedPort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	return addr
+	return testpeer.Refused(t, "127.0.0.1").String()
 }
 
 // oneLine checks that s is exactly one line, starting "sockbench: ".
