@@ -20,7 +20,7 @@ import (
 // before it ends (normally) with reason "timeout".
 const DefaultReadTimeout = 2 * time.Second
 
-// receiveBufferSize is the most one receive reads: a whole datagram.
+// receiveBufferSize is the most one receive from a stream reads.
 const receiveBufferSize = 64 * 1024
 
 // exchangeFlags are the flags of the send/receive exchange that connect
@@ -219,22 +219,33 @@ func receiveAll(ctx context.Context, s *netcore.Socket, plan *exchangePlan, even
 	ctx = netcore.WithCallTimeout(ctx, plan.readTimeout)
 	buf := make([]byte, receiveBufferSize)
 	for {
-		n, err := s.Receive(ctx, buf, 0)
+		data, err := receiveSome(ctx, s, buf)
 		if err != nil {
 			if netcore.ClassOf(err) == netcore.ClassTimeout && !idleSinceSent(sentAt, plan.readTimeout) {
 				continue // quiet while still sending is not the end
 			}
 			return err
 		}
-		if n == 0 && s.Type() != netcore.SockDgram {
+		if len(data) == 0 && s.Type() != netcore.SockDgram {
 			return nil
 		}
-		sum.rx += int64(n)
-		if err := plan.keep(buf[:n]); err != nil {
+		sum.rx += int64(len(data))
+		if err := plan.keep(data); err != nil {
 			return err
 		}
-		events.received(buf[:n], sum.rx)
+		events.received(data, sum.rx)
 	}
+}
+
+// receiveSome reads what a stream has into buf, or the next datagram whole
+// (a fixed buffer would cut off a large UNIX datagram without a word).
+func receiveSome(ctx context.Context, s *netcore.Socket, buf []byte) ([]byte, error) {
+	if s.Type() == netcore.SockStream {
+		n, err := s.Receive(ctx, buf, 0)
+		return buf[:n], err
+	}
+	data, _, err := s.ReceiveDatagram(ctx)
+	return data, err
 }
 
 // idleSinceSent reports whether the sending ended at least d ago.

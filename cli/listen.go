@@ -123,16 +123,15 @@ func serveConnections(e *env, sock *netcore.Socket, plan *exchangePlan, rep repo
 // the context is cancelled.
 func serveDatagrams(e *env, sock *netcore.Socket, plan *exchangePlan, rep reporter, once bool) int {
 	waitForever := netcore.WithCallTimeout(e.ctx, 0)
-	buf := make([]byte, receiveBufferSize)
 	for {
-		n, peer, err := sock.ReceiveFrom(waitForever, buf, 0)
+		data, peer, err := sock.ReceiveDatagram(waitForever)
 		if err == nil {
-			err = plan.keep(buf[:n])
+			err = plan.keep(data)
 		}
 		if err != nil {
 			return endListen(e, rep, err)
 		}
-		rep.datagram(peer, buf[:n])
+		rep.datagram(peer, data)
 		if err := reply(e, sock, peer, plan, rep); err != nil {
 			rep.failed(err)
 		}

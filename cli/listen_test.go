@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -171,4 +172,27 @@ func TestListenAddressInUse(t *testing.T) {
 	if !strings.Contains(r.stderr, "EADDRINUSE") {
 		t.Errorf("stderr %q", r.stderr)
 	}
+}
+
+// TestListenLargeUnixDatagramWhole sends a UNIX datagram larger than any
+// fixed receive buffer the command could use: every byte must reach
+// --recv-file.
+func TestListenLargeUnixDatagramWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dgram.sock")
+	out := filepath.Join(t.TempDir(), "recv")
+	b := runBackground(t, "listen", "--type", "dgram", "--once", "--recv-file", out, "unix:"+path)
+	listeningAddr(t, b)
+	conn, err := net.Dial("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	data := bytes.Repeat([]byte("datagram "), 20000) // 180000 bytes
+	if _, err := conn.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.wait(t); code != exitOK {
+		t.Fatalf("status %d; stderr %q", code, b.stderr)
+	}
+	assertFile(t, out, data)
 }

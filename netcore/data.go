@@ -213,3 +213,28 @@ func (s *Socket) WaitWritable(ctx context.Context) error {
 		return err != nil || n > 0
 	})
 }
+
+// ReceiveDatagram receives the next datagram whole, in a buffer of its own
+// size, with its sender. A fixed buffer cuts off the end of a datagram
+// larger than itself and the kernel discards the rest; UNIX datagrams can
+// be far larger than any UDP one. So it first peeks at the datagram's size
+// (MSG_PEEK|MSG_TRUNC), then receives it. It waits up to the receive
+// timeout; it is for datagram, seqpacket and raw sockets, with one reader.
+func (s *Socket) ReceiveDatagram(ctx context.Context) ([]byte, Addr, error) {
+	const op = "receive-datagram"
+	if s.typ == SockStream {
+		return nil, Addr{}, invalidf(op, "a stream socket has no datagrams")
+	}
+	timeout := callTimeout(ctx, s.Timeouts().Receive)
+	var probe [1]byte
+	size, _, err := s.receive(ctx, op, probe[:], MsgPeek|MsgTrunc, true, timeout)
+	if err != nil {
+		return nil, Addr{}, err
+	}
+	buf := make([]byte, size)
+	n, from, err := s.receive(ctx, op, buf, 0, true, timeout)
+	if err != nil {
+		return nil, Addr{}, err
+	}
+	return buf[:min(n, size)], from, nil
+}

@@ -566,3 +566,49 @@ func TestWithNetIO(t *testing.T) {
 		t.Fatalf("with-net-io: %q, %v", reply, err)
 	}
 }
+
+// A datagram far larger than the usual 64 KiB buffer arrives whole, and an
+// empty one arrives as empty, each with its sender.
+func TestReceiveDatagramWhole(t *testing.T) {
+	a, b, err := SocketPair(FamilyUnix, SockDgram, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	big := bytes.Repeat([]byte("0123456789"), 10000) // 100000 bytes
+	for _, msg := range [][]byte{big, {}, []byte("small")} {
+		if n, err := a.Send(ctx0, msg, 0); err != nil || n != len(msg) {
+			t.Fatalf("send %d bytes: %d, %v", len(msg), n, err)
+		}
+	}
+	for _, want := range [][]byte{big, {}, []byte("small")} {
+		got, _, err := b.ReceiveDatagram(ctx0)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("received %d bytes (%v), want %d", len(got), err, len(want))
+		}
+	}
+
+	srv, err := ListenConfig{SockType: SockDgram}.Listen(mustParse(t, "[::1]:0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	at, _ := srv.LocalAddr()
+	c, err := NewSocket(FamilyInet6, SockDgram, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SendTo(ctx0, []byte("udp"), at, 0)
+	got, from, err := srv.ReceiveDatagram(ctx0)
+	mine, _ := c.LocalAddr()
+	if err != nil || string(got) != "udp" || from.Port() != mine.Port() {
+		t.Fatalf("udp: %q from %v, %v; want \"udp\" from port %d", got, from, err, mine.Port())
+	}
+
+	s, _ := connected(t, "127.0.0.1")
+	if _, _, err := s.ReceiveDatagram(ctx0); !errors.Is(err, ClassInvalid) {
+		t.Errorf("on a stream socket: %v, want invalid", err)
+	}
+}
