@@ -255,8 +255,9 @@ func (m *Model) startIO(e *sockEntry) {
 	m.startWriter(e)
 }
 
-// startReader reads up to readSize bytes at a time and posts one event per
-// read. A full hub makes it wait: nothing received is dropped.
+// startReader reads up to readSize bytes at a time from a stream, or one
+// whole datagram at a time however large, and posts one event per read. A
+// full hub makes it wait: nothing received is dropped.
 func (m *Model) startReader(e *sockEntry) {
 	s, ctx, id, order, h := e.sock, e.ctx, e.id, e.order, m.hub
 	from := e.isDgram() && !e.connected
@@ -265,14 +266,7 @@ func (m *Model) startReader(e *sockEntry) {
 		buf := make([]byte, readSize)
 		rctx := netcore.WithCallTimeout(ctx, 0)
 		for {
-			var n int
-			var peer netcore.Addr
-			var err error
-			if from {
-				n, peer, err = s.ReceiveFrom(rctx, buf, 0)
-			} else {
-				n, err = s.Receive(rctx, buf, 0)
-			}
+			data, peer, err := receiveOnce(rctx, s, buf, dgram)
 			t := time.Now()
 			if err != nil {
 				if ctx.Err() != nil || errors.Is(err, netcore.ErrClosed) {
@@ -285,6 +279,7 @@ func (m *Model) startReader(e *sockEntry) {
 				}
 				continue
 			}
+			n := len(data)
 			if n == 0 && !dgram {
 				h.post(evEOF{id: id})
 				return
@@ -292,8 +287,8 @@ func (m *Model) startReader(e *sockEntry) {
 			if n == 0 {
 				continue // an empty datagram: nothing to show
 			}
-			ev := evData{id: id, dir: capture.Received, t: t, data: append([]byte(nil), buf[:n]...)}
-			if peer.IsValid() {
+			ev := evData{id: id, dir: capture.Received, t: t, data: data}
+			if from && peer.IsValid() {
 				ev.peer = peer.String()
 			}
 			order.Lock()
@@ -304,6 +299,19 @@ func (m *Model) startReader(e *sockEntry) {
 			}
 		}
 	})
+}
+
+// receiveOnce reads what a stream has (copied out of buf), or the next
+// datagram whole with its sender.
+func receiveOnce(ctx context.Context, s *netcore.Socket, buf []byte, dgram bool) ([]byte, netcore.Addr, error) {
+	if dgram {
+		return s.ReceiveDatagram(ctx)
+	}
+	n, err := s.Receive(ctx, buf, 0)
+	if err != nil || n == 0 {
+		return nil, netcore.Addr{}, err
+	}
+	return append([]byte(nil), buf[:n]...), netcore.Addr{}, nil
 }
 
 // startWriter sends what the send line queues, in order. Each piece sent

@@ -119,3 +119,38 @@ func TestSyscallLogScrolls(t *testing.T) {
 		t.Error("esc did not close the log")
 	}
 }
+
+// TestReceiveOnceWholeDatagram: the reader takes a datagram larger than its
+// stream buffer whole, and a stream read is a copy the next read cannot
+// overwrite.
+func TestReceiveOnceWholeDatagram(t *testing.T) {
+	a, b, err := netcore.SocketPair(netcore.FamilyUnix, netcore.SockDgram, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	big := bytes.Repeat([]byte{0xa5, 0x5a}, 50000)
+	if _, err := a.Send(context.Background(), big, 0); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, readSize)
+	got, _, err := receiveOnce(context.Background(), b, buf, true)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("got %d bytes (%v), want %d", len(got), err, len(big))
+	}
+
+	c, d, err := netcore.SocketPair(netcore.FamilyUnix, netcore.SockStream, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer d.Close()
+	c.SendAll(context.Background(), []byte("first"), 0)
+	first, _, _ := receiveOnce(context.Background(), d, buf, false)
+	c.SendAll(context.Background(), []byte("SECOND"), 0)
+	receiveOnce(context.Background(), d, buf, false)
+	if string(first) != "first" {
+		t.Errorf("the first read became %q after the second", first)
+	}
+}
