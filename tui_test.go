@@ -86,7 +86,7 @@ func TestWorkbenchEndToEnd(t *testing.T) {
 	wait := func(what string, cond func(string) bool) {
 		t.Helper()
 		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return cond(screenText(b)) },
-			teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+			teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 	}
 	wait("the lab", func(s string) bool { return strings.Contains(s, "echo/tcp127.0.0.1:") })
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // the first service: echo/tcp on 127.0.0.1
@@ -98,7 +98,7 @@ func TestWorkbenchEndToEnd(t *testing.T) {
 	wait("hello sent and echoed", func(s string) bool { return strings.Count(s, "68656c6c6f0d0a") >= 2 })
 
 	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*model.Model)
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(30*time.Second)).(*model.Model)
 	final.Shutdown()
 	out, _ := io.ReadAll(tm.FinalOutput(t))
 	if bytes.Contains(out, []byte("\x1b]0;")) && !bytes.Contains(out, []byte("\x1b]0;sockbench")) {

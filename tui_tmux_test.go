@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,11 @@ import (
 // These tests run the real binary in a real terminal: a private tmux
 // server per test, 120x40, full colour. They skip only when tmux is
 // missing.
+
+// patience is how long a test waits for the screen to show something
+// before it fails. It is a cap for a hung program, not a speed test:
+// the machines are shared, and a busy one may take seconds to draw.
+const patience = 30 * time.Second
 
 var (
 	buildOnce sync.Once
@@ -93,24 +99,24 @@ func (s *tmuxSession) keys(keys ...string) {
 func (s *tmuxSession) text(text string) { s.tmux("send-keys", "-t", "app", "-l", text) }
 
 // waitFor polls the pane until cond holds, failing at the deadline.
-func (s *tmuxSession) waitFor(what string, d time.Duration, cond func(screen string) bool) string {
+func (s *tmuxSession) waitFor(what string, cond func(screen string) bool) string {
 	s.t.Helper()
-	deadline := time.Now().Add(d)
+	deadline := time.Now().Add(patience)
 	for {
 		screen := s.screen()
 		if cond(screen) {
 			return screen
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("no %s within %v; the pane shows:\n%s", what, d, screen)
+			s.t.Fatalf("no %s within %v; the pane shows:\n%s", what, patience, screen)
 		}
 		time.Sleep(20 * time.Millisecond) // a polling interval, not a synchronisation
 	}
 }
 
-func (s *tmuxSession) waitText(text string, d time.Duration) string {
+func (s *tmuxSession) waitText(text string) string {
 	s.t.Helper()
-	return s.waitFor(fmt.Sprintf("%q", text), d, func(sc string) bool { return strings.Contains(sc, text) })
+	return s.waitFor(fmt.Sprintf("%q", text), func(sc string) bool { return strings.Contains(sc, text) })
 }
 
 // echoPeer accepts connections on loopback and sends back what it gets;
@@ -126,19 +132,15 @@ func echoPeer(t *testing.T, greeting []byte) string {
 
 func TestTmuxConnectSendEcho(t *testing.T) {
 	addr := echoPeer(t, nil)
-	start := time.Now()
 	s := startTmux(t, "--no-lab", addr)
-	s.waitText("connected to "+addr, 5*time.Second)
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("connected shown after %v", took)
-	}
+	s.waitText("connected to " + addr)
 	screen := s.screen()
 	if !strings.Contains(screen, "#0  ✓ connected") || !strings.Contains(screen, addr) {
 		t.Errorf("no attempt row:\n%s", screen)
 	}
 	s.text("hello")
 	s.keys("Enter")
-	screen = s.waitFor("hello sent and echoed", 5*time.Second, func(sc string) bool {
+	screen = s.waitFor("hello sent and echoed", func(sc string) bool {
 		return strings.Count(sc, "68 65 6c 6c 6f 0d 0a") == 2
 	})
 	lines := 0
@@ -152,9 +154,9 @@ func TestTmuxConnectSendEcho(t *testing.T) {
 	}
 	// q quits: the send line has the focus, so esc leaves it first.
 	s.keys("Escape")
-	s.waitFor("the hex panel focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "f filter") })
+	s.waitFor("the hex panel focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
 	s.keys("q")
-	after := s.waitText("sockbench-exit=", 5*time.Second)
+	after := s.waitText("sockbench-exit=")
 	if !strings.Contains(after, "sockbench-exit=0") {
 		t.Errorf("the program failed:\n%s", after)
 	}
@@ -167,8 +169,8 @@ func TestTmuxHostilePeer(t *testing.T) {
 	evil := []byte("\x1b[2J\x1b[H\x1b]0;pwned\x07\x1b]2;pwned2\x1b\\\x1b]52;c;aGFja2Vk\x07\x1b[6n\x9b2J\x07\x08\rEVIL\xff\xfe")
 	addr := echoPeer(t, evil)
 	s := startTmux(t, "--no-lab", addr)
-	s.waitText("connected to "+addr, 5*time.Second)
-	screen := s.waitText("1b 5b 32 4a", 5*time.Second)
+	s.waitText("connected to " + addr)
+	screen := s.waitText("1b 5b 32 4a")
 	for _, want := range []string{"╭─ Resolve", "╭─ Attempts", "╭─ Sockets", "╭─ Hex", "1b 5d 30 3b 70 77 6e 65 64", "EVIL××"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("%q not on screen:\n%s", want, screen)
@@ -180,7 +182,7 @@ func TestTmuxHostilePeer(t *testing.T) {
 	// The workbench still takes keys and draws: send something.
 	s.text("still here")
 	s.keys("Enter")
-	s.waitText("still here__", 5*time.Second)
+	s.waitText("still here__")
 	if title := strings.TrimSpace(s.tmux("display", "-p", "-t", "app", "#{pane_title}")); title != "sockbench" {
 		t.Errorf("pane title %q", title)
 	}
@@ -222,7 +224,7 @@ func (s *tmuxSession) useLab(name string) {
 
 func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 	s := startTmux(t, "--timeout", "1s")
-	screen := s.waitText("echo/tcp", 5*time.Second)
+	screen := s.waitText("echo/tcp")
 	v4 := regexp.MustCompile(`echo/tcp +127\.0\.0\.1:\d+`)
 	v6 := regexp.MustCompile(`echo/tcp +\[::1\]:\d+`)
 	if !v4.MatchString(screen) || !v6.MatchString(screen) {
@@ -230,9 +232,9 @@ func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 	}
 
 	s.useLab("refuser 4")
-	s.waitText("1 row in", 5*time.Second)
+	s.waitText("1 row in")
 	s.keys("c")
-	screen = s.waitText("ECONNREFUSED", 5*time.Second)
+	screen = s.waitText("ECONNREFUSED")
 	for _, want := range []string{"✗ refused", "transient", "nothing is listening"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("refusal lacks %q:\n%s", want, screen)
@@ -241,33 +243,37 @@ func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 
 	// Back to the lab (from the attempts panel: shift+tab twice).
 	s.keys("BTab", "BTab")
-	s.waitFor("the lab focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "enter use as target") })
+	s.waitFor("the lab focus", func(sc string) bool { return strings.Contains(sc, "enter use as target") })
 	s.useLab("blackhole 4")
-	s.waitFor("the black hole's row", 5*time.Second, func(sc string) bool {
+	s.waitFor("the black hole's row", func(sc string) bool {
 		return strings.Contains(sc, "1 row in") && strings.Contains(sc, "a full accept queue")
 	})
-	start := time.Now()
 	s.keys("c")
-	s.waitText("connecting", 2*time.Second)
-	screen = s.waitText("◷ timeout", 5*time.Second)
-	took := time.Since(start)
-	if took < 900*time.Millisecond || took > 4*time.Second {
-		t.Errorf("the timeout came after %v with --timeout 1s", took)
-	}
-	if !strings.Contains(screen, "no answer within the timeout") || !regexp.MustCompile(`1\.0\ds`).MatchString(screen) {
+	s.waitText("connecting")
+	screen = s.waitText("◷ timeout")
+	if !strings.Contains(screen, "no answer within the timeout") {
 		t.Errorf("timeout row:\n%s", screen)
+	}
+	// The row shows how long the attempt waited: never less than the
+	// --timeout of 1s (how much more depends on the machine's load).
+	m := regexp.MustCompile(`◷ timeout.*?(\d+\.\d+)s`).FindStringSubmatch(screen)
+	if m == nil {
+		t.Fatalf("no duration on the timeout row:\n%s", screen)
+	}
+	if d, err := strconv.ParseFloat(m[1], 64); err != nil || d < 1.0 {
+		t.Errorf("the timeout row shows %ss with --timeout 1s", m[1])
 	}
 }
 
 func TestTmuxListenerTwoClients(t *testing.T) {
 	s := startTmux(t, "--no-lab")
-	s.waitText("╭─ Sockets", 5*time.Second)
+	s.waitText("╭─ Sockets")
 	s.keys("Tab", "Tab", "Tab")
-	s.waitFor("the sockets focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "l listen") })
+	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
 	s.keys("l")
-	s.waitText("listen on", 2*time.Second)
+	s.waitText("listen on")
 	s.keys("Enter")
-	screen := s.waitText("(0 accepted)", 5*time.Second)
+	screen := s.waitText("(0 accepted)")
 	m := regexp.MustCompile(`127\.0\.0\.1:(\d+) +\(0 accepted\)`).FindStringSubmatch(screen)
 	if m == nil {
 		t.Fatalf("no listener row:\n%s", screen)
@@ -288,7 +294,7 @@ func TestTmuxListenerTwoClients(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	screen = s.waitText("(2 accepted)", 5*time.Second)
+	screen = s.waitText("(2 accepted)")
 	if n := strings.Count(screen, "└tcp"); n != 2 {
 		t.Errorf("%d accepted rows:\n%s", n, screen)
 	}
@@ -297,62 +303,62 @@ func TestTmuxListenerTwoClients(t *testing.T) {
 func TestTmuxOptionsSyscallsExport(t *testing.T) {
 	addr := echoPeer(t, nil)
 	s := startTmux(t, "--no-lab", addr)
-	s.waitText("connected to "+addr, 5*time.Second)
+	s.waitText("connected to " + addr)
 	s.text("ping")
 	s.keys("Enter")
-	s.waitFor("the echo", 5*time.Second, func(sc string) bool { return strings.Count(sc, "70 69 6e 67 0d 0a") == 2 })
+	s.waitFor("the echo", func(sc string) bool { return strings.Count(sc, "70 69 6e 67 0d 0a") == 2 })
 
 	// esc leaves the send line for the hex view; shift+tab reaches the
 	// sockets panel.
 	s.keys("Escape")
-	s.waitFor("the hex focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "f filter") })
+	s.waitFor("the hex focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
 	s.keys("BTab")
-	s.waitFor("the sockets focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "l listen") })
+	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
 
 	s.keys("o")
-	s.waitText("TCP_NODELAY", 5*time.Second)
+	s.waitText("TCP_NODELAY")
 	s.keys("Down", "Down", "Down", "Down")
-	s.waitFor("SO_KEEPALIVE selected", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "SO_KEEPALIVE: Probe") })
+	s.waitFor("SO_KEEPALIVE selected", func(sc string) bool { return strings.Contains(sc, "SO_KEEPALIVE: Probe") })
 	s.keys("Space")
-	s.waitText("SO_KEEPALIVE set to on", 5*time.Second)
+	s.waitText("SO_KEEPALIVE set to on")
 	s.keys("Enter") // a boolean edited as text: a bad value changes nothing
 	s.keys("C-u")
 	s.text("maybe")
 	s.keys("Enter")
-	s.waitText("nothing changed", 5*time.Second)
+	s.waitText("nothing changed")
 	s.keys("Escape")
-	s.waitText("edit cancelled", 2*time.Second)
+	s.waitText("edit cancelled")
 	s.keys("Escape")
-	s.waitFor("the options to close", 2*time.Second, func(sc string) bool { return !strings.Contains(sc, "TCP_NODELAY") })
+	s.waitFor("the options to close", func(sc string) bool { return !strings.Contains(sc, "TCP_NODELAY") })
 
 	s.keys("s")
-	s.waitText("System calls", 5*time.Second)
+	s.waitText("System calls")
 	s.keys("Home")
-	screen := s.waitText("EINPROGRESS", 5*time.Second)
+	screen := s.waitText("EINPROGRESS")
 	for _, want := range []string{"socket(AF_INET, SOCK_STREAM", "connect(", "SO_ERROR -> 0", "sendmsg("} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("syscall log lacks %q:\n%s", want, screen)
 		}
 	}
 	s.keys("End")
-	s.waitText("SO_KEEPALIVE -> on", 5*time.Second) // read back after the change
+	s.waitText("SO_KEEPALIVE -> on") // read back after the change
 	s.keys("PgUp")
-	s.waitText("setsockopt(", 5*time.Second)
+	s.waitText("setsockopt(")
 	s.keys("Escape")
-	s.waitFor("the log to close", 2*time.Second, func(sc string) bool { return !strings.Contains(sc, "System calls") })
+	s.waitFor("the log to close", func(sc string) bool { return !strings.Contains(sc, "System calls") })
 
 	// Export the received bytes from the hex view.
 	s.keys("Tab")
-	s.waitFor("the hex focus", 2*time.Second, func(sc string) bool { return strings.Contains(sc, "f filter") })
+	s.waitFor("the hex focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
 	path := filepath.Join(t.TempDir(), "received.bin")
 	s.keys("e")
-	s.waitText("r received bytes", 2*time.Second)
+	s.waitText("r received bytes")
 	s.keys("r")
-	s.waitText("to file:", 2*time.Second)
+	s.waitText("to file:")
 	s.keys("C-u")
 	s.text(path)
 	s.keys("Enter")
-	s.waitText("wrote 6 bytes", 5*time.Second)
+	s.waitText("wrote 6 bytes")
 	got, err := os.ReadFile(path)
 	if err != nil || string(got) != "ping\r\n" {
 		t.Errorf("export: %q, %v", got, err)

@@ -19,7 +19,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // testDeadline bounds every wait in these tests.
-const testDeadline = 10 * time.Second
+const testDeadline = 30 * time.Second
 
 // lineWriter is a goroutine-safe io.Writer that keeps everything written
 // and hands each complete line to a channel as it is written, so that a

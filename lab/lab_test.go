@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var families = []netcore.Family{netcore.FamilyInet, netcore.FamilyInet6}
 
 // wait bounds every wait of a test's client sockets.
-const wait = 5 * time.Second
+const wait = 30 * time.Second
 
 // start starts a lab that the test closes when it ends.
 func start(t *testing.T) *Lab {

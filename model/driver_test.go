@@ -103,7 +103,7 @@ func keyMsg(k string) tea.KeyPressMsg {
 // after the deadline.
 func (d *driver) pumpUntil(what string, cond func() bool) {
 	d.t.Helper()
-	deadline := time.NewTimer(5 * time.Second)
+	deadline := time.NewTimer(30 * time.Second) // a cap for a hang, not a speed test
 	defer deadline.Stop()
 	for !cond() {
 		select {

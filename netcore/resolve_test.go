@@ -435,10 +435,9 @@ func TestResolveCanonName(t *testing.T) {
 func TestResolveContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	start := time.Now()
 	_, err := Resolve(ctx, "localhost", "", Hints{})
-	if ClassOf(err) != ClassCancelled || !errors.Is(err, context.Canceled) || time.Since(start) > time.Second {
-		t.Errorf("cancelled: %v (class %s) after %v", err, ClassOf(err), time.Since(start))
+	if ClassOf(err) != ClassCancelled || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v (class %s)", err, ClassOf(err))
 	}
 	var e *Error
 	if !errors.As(err, &e) || e.Op != "getaddrinfo" {
@@ -458,8 +457,9 @@ func TestResolveContext(t *testing.T) {
 }
 
 // TestResolveCancelInFlight holds a lookup before it starts, cancels the
-// context, and checks that Resolve returns at once while the lookup is
-// still pending; the lookup then runs and ends on its own.
+// context, and checks that Resolve returns while the lookup is still
+// held (so it did not wait for it); the lookup then runs and ends on its
+// own. The order of events is the proof, not a clock.
 func TestResolveCancelInFlight(t *testing.T) {
 	const held = "held.sockbench.invalid"
 	entered := make(chan struct{})
@@ -477,12 +477,9 @@ func TestResolveCancelInFlight(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var err error
-	var elapsed time.Duration
 	go func() {
 		defer close(finished)
-		start := time.Now()
 		_, err = Resolve(ctx, held, "", Hints{Flags: AINumericHost})
-		elapsed = time.Since(start)
 	}()
 	select {
 	case <-entered:
@@ -492,16 +489,13 @@ func TestResolveCancelInFlight(t *testing.T) {
 	cancel()
 	select {
 	case <-finished:
-	case <-time.After(2 * time.Second):
+	case <-time.After(30 * time.Second): // a cap for a hang, not a speed test
 		close(release)
-		t.Fatal("Resolve did not return after cancel")
+		t.Fatal("Resolve did not return after cancel while the lookup was held")
 	}
 	close(release)
 	if ClassOf(err) != ClassCancelled || !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v (class %s), want cancelled", err, ClassOf(err))
-	}
-	if elapsed > time.Second {
-		t.Errorf("took %v after cancel", elapsed)
 	}
 }
 
