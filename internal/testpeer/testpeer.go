@@ -148,3 +148,31 @@ func OpenFDs(t testing.TB) int {
 	}
 	return len(entries)
 }
+
+// UDPRefused returns a UDP address on ip where a datagram is answered
+// with ICMP port unreachable: the port is held by a socket connected
+// elsewhere, which takes datagrams from nowhere else, so nobody else can
+// bind the port and the kernel finds no socket for the datagram.
+func UDPRefused(t testing.TB, ip string) netip.AddrPort {
+	t.Helper()
+	c, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(ip), 0)))
+	if err != nil {
+		t.Fatalf("listen udp %s: %v", ip, err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ap := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	raw, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := &unix.SockaddrInet4{Port: 1, Addr: [4]byte{127, 0, 0, 1}}
+	var sa unix.Sockaddr = elsewhere
+	if ap.Addr().Is6() {
+		sa = &unix.SockaddrInet6{Port: 1, Addr: netip.IPv6Loopback().As16()}
+	}
+	var cerr error
+	if err := raw.Control(func(fd uintptr) { cerr = unix.Connect(int(fd), sa) }); err != nil || cerr != nil {
+		t.Fatalf("connect the port holder: %v %v", err, cerr)
+	}
+	return ap
+}

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+
+	"sockbench/capture"
+	"sockbench/netcore"
+)
+
+// Config is what an engine is made with.
+type Config struct {
+	// CaptureLimit is how many bytes of traffic each socket keeps;
+	// 0 is capture.DefaultLimit.
+	CaptureLimit int64
+}
+
+// Engine owns a set of open sockets and the goroutines that serve them.
+// Its methods are safe for concurrent use. What happens is reported as
+// events, in order, through Next.
+type Engine struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	limit  int64
+	hub    *hub
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex // guards the fields below
+	closed bool
+	nextID int
+	open   []*Sock
+}
+
+// New starts an engine with no sockets.
+func New(cfg Config) *Engine {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Engine{ctx: ctx, cancel: cancel, limit: cfg.CaptureLimit, hub: newHub(ctx.Done())}
+}
+
+// Next waits for events and returns every one pending, oldest first; nil
+// once ctx ends or the engine is closed.
+func (e *Engine) Next(ctx context.Context) []Event { return e.hub.next(ctx) }
+
+// Close closes every socket and waits for every goroutine of the engine.
+// It is safe to call more than once.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	open := e.open
+	e.open = nil
+	e.mu.Unlock()
+	e.cancel()
+	for _, k := range open {
+		k.closeNow()
+	}
+	e.wg.Wait()
+}
+
+// goTracked runs f in a goroutine that Close waits for; it reports false
+// (and runs nothing) once the engine is closed.
+func (e *Engine) goTracked(f func()) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// add makes s a socket of the engine, not yet running. Once the engine is
+// closed it closes s instead and returns nil.
+func (e *Engine) add(s *netcore.Socket, role Role, parent *Sock, trace *Trace) *Sock {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		_ = s.Close()
+		return nil
+	}
+	if trace == nil {
+		trace = NewTrace()
+	}
+	e.nextID++
+	k := &Sock{id: e.nextID, role: role, parent: parent, s: s, trace: trace,
+		store: capture.NewStore(e.limit), duplex: NewDuplex(s)}
+	k.local, _ = s.LocalAddr()
+	if role != RoleListener {
+		k.peer, _ = s.PeerAddr()
+	}
+	k.ctx, k.cancel = context.WithCancel(e.ctx)
+	k.status.State = k.initialState()
+	e.open = append(e.open, k)
+	return k
+}
+
+// start runs a socket's goroutines: an acceptor for a listener, a reader
+// and a writer for anything else. Call it after the event that announces
+// the socket, so that its own events come after that one.
+func (e *Engine) start(k *Sock) {
+	if k.role == RoleListener {
+		e.goTracked(func() { e.acceptLoop(k) })
+		return
+	}
+	k.sendCh = make(chan sendReq, sendQueueLen)
+	e.goTracked(func() { e.readLoop(k) })
+	e.goTracked(func() { e.writeLoop(k) })
+}
+
+// forget removes a closed socket from the engine's set.
+func (e *Engine) forget(k *Sock) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if i := slices.Index(e.open, k); i >= 0 {
+		e.open = slices.Delete(e.open, i, i+1)
+	}
+}
+
+// Shutdown shuts down reading, writing or both (SHUT_RD, SHUT_WR,
+// SHUT_RDWR) of a connected socket.
+func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
+	if err := k.s.Shutdown(how); err != nil {
+		return err
+	}
+	k.update(func(st *Status) {
+		st.ReadShut = st.ReadShut || how != netcore.ShutWR
+		st.WriteShut = st.WriteShut || how != netcore.ShutRD
+	})
+	return nil
+}
+
+// CloseSock stops a socket's goroutines and closes it. A UNIX listener's
+// socket file goes with it, so that the path can be listened on again.
+func (e *Engine) CloseSock(k *Sock) error {
+	e.forget(k)
+	return k.closeNow()
+}
+
+func (k *Sock) closeNow() error {
+	k.cancel()
+	k.update(func(st *Status) { st.Closed, st.State = true, "closed" })
+	err := k.s.Close()
+	if k.role == RoleListener && k.Family() == netcore.FamilyUnix && !k.local.IsAbstract() && k.local.Path() != "" {
+		_ = os.Remove(k.local.Path())
+	}
+	if errors.Is(err, netcore.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// RefreshStates reads the kernel's TCP state of every open TCP socket.
+func (e *Engine) RefreshStates() {
+	e.mu.Lock()
+	open := slices.Clone(e.open)
+	e.mu.Unlock()
+	for _, k := range open {
+		if !k.IsTCP() {
+			continue
+		}
+		k.trace.polling.Store(true)
+		state, err := k.s.TCPState()
+		k.trace.polling.Store(false)
+		if err == nil {
+			k.update(func(st *Status) {
+				if !st.Closed {
+					st.State = state
+				}
+			})
+		}
+	}
+}
+
+// ErrSendQueueFull is returned by Send when a socket already has
+// sendQueueLen sends waiting (the peer is not reading).
+var ErrSendQueueFull = fmt.Errorf("%d sends are already waiting (the peer is not reading)", sendQueueLen)
+
+// Send queues data to be sent on a socket, to a destination for an
+// unconnected datagram socket; a Sent event reports how it went. It
+// never waits.
+func (e *Engine) Send(k *Sock, data []byte, to netcore.Addr) error {
+	if k.sendCh == nil {
+		return errors.New("a listener sends nothing")
+	}
+	select {
+	case k.sendCh <- sendReq{data: data, to: to}:
+		return nil
+	default:
+		return ErrSendQueueFull
+	}
+}

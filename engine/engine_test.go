@@ -1,0 +1,201 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"sockbench/capture"
+	"sockbench/internal/testpeer"
+	"sockbench/netcore"
+)
+
+// collector takes the events of an engine and waits for the ones a test
+// wants.
+type collector struct {
+	t      *testing.T
+	e      *Engine
+	events []Event
+}
+
+func newEngine(t *testing.T) (*Engine, *collector) {
+	t.Helper()
+	e := New(Config{CaptureLimit: 1 << 20})
+	t.Cleanup(e.Close)
+	return e, &collector{t: t, e: e}
+}
+
+// await takes events until one satisfies match, and returns it.
+func (c *collector) await(what string, match func(Event) bool) Event {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	for {
+		for i, ev := range c.events {
+			if match(ev) {
+				c.events = c.events[i+1:]
+				return ev
+			}
+		}
+		c.events = nil
+		evs := c.e.Next(ctx)
+		if evs == nil {
+			c.t.Fatalf("no %s", what)
+		}
+		c.events = evs
+	}
+}
+
+func is[T Event](ev Event) bool { _, ok := ev.(T); return ok }
+
+func addr(t *testing.T, s string) netcore.Addr {
+	t.Helper()
+	a, err := netcore.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// waitStore polls a capture store until it holds want in direction dir.
+func waitStore(t *testing.T, st *capture.Store, dir capture.Dir, want []byte) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for {
+		var got bytes.Buffer
+		if _, err := st.WriteDir(&got, dir); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(got.Bytes(), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s bytes %q, want %q", dir, got.Bytes(), want)
+		}
+		time.Sleep(time.Millisecond) // polling, not a synchronisation
+	}
+}
+
+// TestListenConnectSendClose walks a socket's life through the engine:
+// a listener, a connect run to it, the accepted side, bytes both ways in
+// the capture stores, the peer's EOF, and close.
+func TestListenConnectSendClose(t *testing.T) {
+	e, c := newEngine(t)
+	e.Listen(addr(t, "127.0.0.1:0"))
+	l := c.await("the listener", is[Opened]).(Opened).Socks[0]
+	if !l.IsListener() || l.Status().State != "LISTEN" {
+		t.Fatalf("listener %s state %q", l.Describe(), l.Status().State)
+	}
+	rows := []netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: l.Local()}}
+	e.Connect(context.Background(), Dial{Run: 7, Rows: rows, Traces: []*Trace{NewTrace()}})
+	done := c.await("the connect", is[ConnectDone]).(ConnectDone)
+	if done.Err != nil || done.Run != 7 {
+		t.Fatalf("connect: %+v", done)
+	}
+	client := done.Sock
+	acc := c.await("the accept", is[Accepted]).(Accepted)
+	server := acc.Sock
+	if acc.Listener != l || server.Parent() != l || l.Status().Accepted != 1 {
+		t.Fatalf("accepted %s by %v", server.Describe(), server.Parent())
+	}
+	if client.Trace().Len() == 0 {
+		t.Error("the connected socket has no system calls: the winning attempt's trace was not kept")
+	}
+
+	if err := e.Send(client, []byte("hello"), netcore.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	sent := c.await("the send", is[Sent]).(Sent)
+	if sent.Sock != client || sent.N != 5 || sent.Err != nil {
+		t.Fatalf("sent %+v", sent)
+	}
+	waitStore(t, client.Store(), capture.Sent, []byte("hello"))
+	waitStore(t, server.Store(), capture.Received, []byte("hello"))
+
+	if err := e.Shutdown(client, netcore.ShutWR); err != nil {
+		t.Fatal(err)
+	}
+	if !client.Status().WriteShut {
+		t.Error("the write side is not shown shut")
+	}
+	eof := c.await("the EOF", is[EOF]).(EOF)
+	if eof.Sock != server || !server.Status().EOF {
+		t.Fatalf("EOF on %s", eof.Sock.Describe())
+	}
+	if err := e.CloseSock(server); err != nil {
+		t.Fatal(err)
+	}
+	if st := server.Status(); !st.Closed || st.State != "closed" {
+		t.Errorf("closed socket's status %+v", st)
+	}
+}
+
+// TestUDPKeepsReceivingAfterRefusal: an ICMP port unreachable reported on
+// a connected UDP socket is shown, and the socket goes on receiving.
+func TestUDPKeepsReceivingAfterRefusal(t *testing.T) {
+	e, c := newEngine(t)
+	refuser := testpeer.UDPRefused(t, "127.0.0.1")
+	e.OpenUDP(addr(t, "127.0.0.1:0"), addr(t, refuser.String()))
+	k := c.await("the UDP socket", is[Opened]).(Opened).Socks[0]
+	if err := e.Send(k, []byte("anyone?"), netcore.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	failed := c.await("the refusal", is[ReceiveFailed]).(ReceiveFailed)
+	if netcore.ErrnoOf(failed.Err) != unix.ECONNREFUSED || failed.Stopped {
+		t.Fatalf("receive failed: %v, stopped %v", failed.Err, failed.Stopped)
+	}
+	if k.Status().ReadShut {
+		t.Error("the refusal ended reading")
+	}
+	// The reader still runs: the next refusal is reported too.
+	if err := e.Send(k, []byte("again"), netcore.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	again := c.await("the second refusal", is[ReceiveFailed]).(ReceiveFailed)
+	if again.Sock != k || netcore.ErrnoOf(again.Err) != unix.ECONNREFUSED {
+		t.Fatalf("second failure %v on %s", again.Err, again.Sock.Describe())
+	}
+}
+
+// TestReceiveOnceWholeDatagram: the reader takes a datagram larger than
+// its stream buffer whole.
+func TestReceiveOnceWholeDatagram(t *testing.T) {
+	a, b, err := netcore.SocketPair(netcore.FamilyUnix, netcore.SockDgram, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	defer b.Close()
+	big := bytes.Repeat([]byte{0xa5, 0x5a}, 50000)
+	if _, err := a.Send(context.Background(), big, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := receiveOnce(context.Background(), b, make([]byte, readSize), true)
+	if err != nil || !bytes.Equal(got, big) {
+		t.Fatalf("got %d bytes (%v), want %d", len(got), err, len(big))
+	}
+}
+
+// TestCloseClosesEverything: Close ends every socket and goroutine (goleak
+// checks the goroutines), and a socket made after it is closed at once.
+func TestCloseClosesEverything(t *testing.T) {
+	e, c := newEngine(t)
+	e.Pair()
+	pair := c.await("the pair", is[Opened]).(Opened).Socks
+	if len(pair) != 2 || pair[0].PeerNote() != "pair #2" || pair[1].PeerNote() != "pair #1" {
+		t.Fatalf("pair %v", pair)
+	}
+	e.Close()
+	for _, k := range pair {
+		if !k.Status().Closed {
+			t.Errorf("%s still open", k.Describe())
+		}
+	}
+	e.Listen(addr(t, "127.0.0.1:0"))
+	if evs := e.hub.take(); len(evs) != 0 {
+		t.Errorf("events after Close: %v", evs)
+	}
+}

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"sockbench/netcore"
+)
+
+// Event is something that happened in the engine. It is one of the types
+// of this file; each says which socket it concerns.
+type Event interface{ event() }
+
+// Attempt is the progress of one address of a connect run: it started,
+// or it ended, and how.
+type Attempt struct {
+	Run int // the run, as given to Connect
+	netcore.Attempt
+}
+
+// ConnectDone ends a connect run: Sock is the new connection, already
+// receiving, or nil with the failure of the last attempt.
+type ConnectDone struct {
+	Run  int
+	Sock *Sock
+	Err  error
+}
+
+// Opened reports sockets opened by Listen, OpenUDP or Pair (both ends of a
+// pair), already running.
+type Opened struct{ Socks []*Sock }
+
+// OpenFailed reports that Listen, OpenUDP or Pair failed; What names the
+// attempt ("listen on 127.0.0.1:0").
+type OpenFailed struct {
+	What string
+	Err  error
+}
+
+// Accepted reports a connection a listener accepted, already receiving.
+type Accepted struct{ Listener, Sock *Sock }
+
+// AcceptFailed reports a failed accept. A transient failure (out of file
+// descriptors, a connection aborted before it was accepted) leaves the
+// listener accepting; Stopped says when it no longer does.
+type AcceptFailed struct {
+	Listener *Sock
+	Err      error
+	Stopped  bool
+}
+
+// Traffic says that bytes were sent or received on a socket and are in
+// its capture store. It is posted at most once until the events are
+// taken, however many chunks arrive meanwhile.
+type Traffic struct{ Sock *Sock }
+
+// EOF reports that the peer shut down its side of a stream: reading ends.
+type EOF struct{ Sock *Sock }
+
+// ReceiveFailed reports a failed receive. On a stream it ends reading
+// (Stopped); a datagram socket goes on receiving, since each such error
+// reports one earlier datagram (an ICMP port unreachable, say).
+type ReceiveFailed struct {
+	Sock    *Sock
+	Err     error
+	Stopped bool
+}
+
+// Sent reports the end of one Send: how many of its bytes went, and the
+// failure that stopped it, if any.
+type Sent struct {
+	Sock        *Sock
+	N, Total    int
+	Err         error
+	Destination netcore.Addr // where a datagram went, for an unconnected socket
+}
+
+func (Attempt) event()       {}
+func (ConnectDone) event()   {}
+func (Opened) event()        {}
+func (OpenFailed) event()    {}
+func (Accepted) event()      {}
+func (AcceptFailed) event()  {}
+func (Traffic) event()       {}
+func (EOF) event()           {}
+func (ReceiveFailed) event() {}
+func (Sent) event()          {}

@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"sockbench/capture"
+	"sockbench/netcore"
+)
+
+// readSize is the most one receive from a stream reads, and the largest
+// piece one send call is given.
+const readSize = 64 << 10
+
+// sendQueueLen is how many sends may wait for a socket's writer.
+const sendQueueLen = 64
+
+type sendReq struct {
+	data []byte
+	to   netcore.Addr
+}
+
+// readLoop receives until the end of the stream, a failure that ends it,
+// or the socket's close, and records each read in the capture store.
+// Nothing received is dropped: the store keeps its limit by dropping the
+// oldest bytes and says so.
+func (e *Engine) readLoop(k *Sock) {
+	ctx := netcore.WithCallTimeout(k.ctx, 0) // a receive waits as long as it takes
+	dgram := k.Type() != netcore.SockStream
+	unconnected := dgram && !k.peer.IsValid()
+	buf := make([]byte, readSize)
+	for {
+		data, from, err := receiveOnce(ctx, k.s, buf, dgram)
+		at := time.Now()
+		if err != nil {
+			if k.ctx.Err() != nil || errors.Is(err, netcore.ErrClosed) {
+				return
+			}
+			// On a datagram socket an error reports one earlier datagram
+			// (an ICMP port unreachable, say) and is cleared once read.
+			stopped := !dgram
+			k.update(func(st *Status) {
+				st.LastErr = err
+				st.ReadShut = st.ReadShut || stopped
+			})
+			e.hub.post(ReceiveFailed{Sock: k, Err: err, Stopped: stopped})
+			if stopped {
+				return
+			}
+			continue
+		}
+		if len(data) == 0 && !dgram {
+			k.update(func(st *Status) { st.EOF, st.ReadShut = true, true })
+			e.hub.post(EOF{Sock: k})
+			return
+		}
+		peer := ""
+		if unconnected && from.IsValid() {
+			peer = from.String()
+		}
+		k.duplex.Received(func() { k.store.Append(capture.Received, at, peer, data) })
+		e.hub.post(Traffic{Sock: k})
+	}
+}
+
+// receiveOnce reads what a stream has, into buf, or the next datagram
+// whole with its sender, however large.
+func receiveOnce(ctx context.Context, s *netcore.Socket, buf []byte, dgram bool) ([]byte, netcore.Addr, error) {
+	if dgram {
+		return s.ReceiveDatagram(ctx)
+	}
+	n, err := s.Receive(ctx, buf, 0)
+	return buf[:n], netcore.Addr{}, err
+}
+
+// writeLoop sends what Send queues, in order, each piece recorded as it
+// goes (see Duplex).
+func (e *Engine) writeLoop(k *Sock) {
+	for {
+		select {
+		case <-k.ctx.Done():
+			return
+		case req := <-k.sendCh:
+			peer := ""
+			if req.to.IsValid() {
+				peer = req.to.String()
+			}
+			n, err := k.duplex.Send(k.ctx, req.data, req.to, readSize, func(at time.Time, p []byte) {
+				k.store.Append(capture.Sent, at, peer, p)
+			})
+			if err != nil && k.ctx.Err() == nil {
+				k.update(func(st *Status) { st.LastErr = err })
+			}
+			e.hub.post(Sent{Sock: k, N: n, Total: len(req.data), Err: err, Destination: req.to})
+			if n > 0 {
+				e.hub.post(Traffic{Sock: k})
+			}
+		}
+	}
+}
+
+// acceptLoop accepts connections and starts each as a socket of its own.
+// A transient failure (out of file descriptors, say) is reported and the
+// loop goes on after a pause, so that a listener outlives it.
+func (e *Engine) acceptLoop(l *Sock) {
+	for {
+		c, _, err := l.s.Accept(l.ctx)
+		if err != nil {
+			if l.ctx.Err() != nil || errors.Is(err, netcore.ErrClosed) {
+				return
+			}
+			stopped := netcore.ClassOf(err) != netcore.ClassTransient
+			l.update(func(st *Status) { st.LastErr = err })
+			e.hub.post(AcceptFailed{Listener: l, Err: err, Stopped: stopped})
+			if stopped || !pause(l.ctx, acceptRetryPause) {
+				return
+			}
+			continue
+		}
+		trace := NewTrace()
+		if l.router != nil {
+			trace = l.router.traceFor(c.Fd())
+		}
+		k := e.add(c, RoleAccepted, l, trace)
+		if k == nil {
+			return
+		}
+		l.update(func(st *Status) { st.Accepted++ })
+		e.hub.post(Accepted{Listener: l, Sock: k})
+		e.start(k)
+	}
+}
+
+// acceptRetryPause is how long a listener waits after a transient accept
+// failure, so that a process out of file descriptors does not spin.
+const acceptRetryPause = 100 * time.Millisecond
+
+// pause waits d; it reports false when ctx ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

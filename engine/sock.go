@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"sockbench/capture"
+	"sockbench/netcore"
+)
+
+// Role says how a socket came to be.
+type Role int
+
+// Roles.
+const (
+	RoleConnected Role = iota // made by a connect run
+	RoleListener              // a stream listener
+	RoleAccepted              // accepted by a listener of the engine
+	RoleDatagram              // a datagram socket opened by OpenUDP
+	RolePair                  // one end of a socketpair
+)
+
+// Status is what is known of a socket now. The engine keeps it up to date
+// from its goroutines; Sock.Status returns a copy.
+type Status struct {
+	// State is the kernel's TCP state ("ESTABLISHED", "CLOSE_WAIT", ...)
+	// for TCP, else "connected", "bound" or "LISTEN"; "closed" once closed.
+	State     string
+	Closed    bool
+	ReadShut  bool // reading has ended: our shutdown, the peer's EOF, or a receive failure
+	WriteShut bool // we shut down writing
+	EOF       bool // the peer shut down its side
+	Accepted  int  // the connections a listener accepted
+	LastErr   error
+}
+
+// Sock is one socket of the engine: a netcore socket with its capture
+// store, its syscall trace and the goroutines that move its bytes.
+type Sock struct {
+	id       int
+	role     Role
+	parent   *Sock
+	s        *netcore.Socket
+	local    netcore.Addr
+	peer     netcore.Addr
+	peerNote string
+	store    *capture.Store
+	trace    *Trace
+	router   *traceRouter // a listener's or a pair's: routes its children's calls
+	duplex   *Duplex
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	sendCh chan sendReq
+
+	mu     sync.Mutex
+	status Status
+}
+
+// ID is the socket's number in the engine, from 1 up.
+func (k *Sock) ID() int { return k.id }
+
+// Role says how the socket came to be.
+func (k *Sock) Role() Role { return k.role }
+
+// Parent is the listener that accepted the socket, or nil.
+func (k *Sock) Parent() *Sock { return k.parent }
+
+// Socket returns the netcore socket, for reading its options.
+func (k *Sock) Socket() *netcore.Socket { return k.s }
+
+// Local is the socket's local address when it was opened.
+func (k *Sock) Local() netcore.Addr { return k.local }
+
+// Peer is the address of the peer, if the socket has one.
+func (k *Sock) Peer() netcore.Addr { return k.peer }
+
+// PeerNote names a peer that has no address ("pair #3"), or "".
+func (k *Sock) PeerNote() string { return k.peerNote }
+
+// Store is the capture of the socket's traffic.
+func (k *Sock) Store() *capture.Store { return k.store }
+
+// Trace is the log of the socket's system calls.
+func (k *Sock) Trace() *Trace { return k.trace }
+
+// Status returns a copy of the socket's status.
+func (k *Sock) Status() Status {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.status
+}
+
+// update changes the status under its lock.
+func (k *Sock) update(f func(*Status)) {
+	k.mu.Lock()
+	f(&k.status)
+	k.mu.Unlock()
+}
+
+// Family is the address family.
+func (k *Sock) Family() netcore.Family { return k.s.Family() }
+
+// Type is the socket type.
+func (k *Sock) Type() netcore.SockType { return k.s.Type() }
+
+// IsListener reports whether the socket listens.
+func (k *Sock) IsListener() bool { return k.role == RoleListener }
+
+// IsTCP reports whether the socket is an internet stream socket.
+func (k *Sock) IsTCP() bool {
+	f := k.Family()
+	return (f == netcore.FamilyInet || f == netcore.FamilyInet6) && k.Type() == netcore.SockStream
+}
+
+// IsDgram reports whether the socket is a datagram socket.
+func (k *Sock) IsDgram() bool { return k.Type() == netcore.SockDgram }
+
+// Connected reports whether the socket has a peer: a stream connection,
+// a connected datagram socket or a pair's end.
+func (k *Sock) Connected() bool {
+	return k.role != RoleListener && (k.peer.IsValid() || k.role == RolePair || !k.IsDgram())
+}
+
+// Kind names the socket for a list: tcp, tcp6, udp, udp6, unix, unixdg,
+// unixsq, pair, raw, seq.
+func (k *Sock) Kind() string {
+	switch {
+	case k.role == RolePair:
+		return "pair"
+	case k.Family() == netcore.FamilyUnix:
+		switch k.Type() {
+		case netcore.SockDgram:
+			return "unixdg"
+		case netcore.SockSeqpacket:
+			return "unixsq"
+		}
+		return "unix"
+	}
+	base := "tcp"
+	switch k.Type() {
+	case netcore.SockDgram:
+		base = "udp"
+	case netcore.SockRaw:
+		base = "raw"
+	case netcore.SockSeqpacket:
+		base = "seq"
+	}
+	if k.Family() == netcore.FamilyInet6 {
+		base += "6"
+	}
+	return base
+}
+
+// LocalText is the local address for people: an unnamed UNIX socket (a
+// socketpair's end, an unbound client) says so.
+func (k *Sock) LocalText() string {
+	if k.Family() == netcore.FamilyUnix && (k.local.Path() == "" || k.local.Path() == "@") {
+		return "(unnamed)"
+	}
+	return k.local.String()
+}
+
+// Describe is the one-line name of the socket for titles, from outside
+// sources in part (a peer's UNIX path): render it safely.
+func (k *Sock) Describe() string {
+	s := fmt.Sprintf("#%d %s %s", k.id, k.Kind(), k.LocalText())
+	switch {
+	case k.role == RoleListener:
+		s += " (listening)"
+	case k.peer.IsValid():
+		s += " ⇄ " + k.peer.String()
+	case k.peerNote != "":
+		s += " ⇄ " + k.peerNote
+	}
+	if k.Status().Closed {
+		s += " (closed)"
+	}
+	return s
+}
+
+// initialState is the state a socket shows before the first refresh.
+func (k *Sock) initialState() string {
+	switch {
+	case k.role == RoleListener:
+		return "LISTEN"
+	case k.IsTCP():
+		return "ESTABLISHED"
+	case k.IsDgram() && !k.Connected():
+		return "bound"
+	}
+	return "connected"
+}
