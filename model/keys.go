@@ -3,112 +3,219 @@ package model
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-
-	"sockbench/ui"
 )
 
-// KeyMap holds every key binding of the workbench.
+// KeyMap holds every key binding of the workbench, one group per
+// component. It is the only source of keys: handlers match these
+// bindings, and the help is made from them.
 type KeyMap struct {
-	// Everywhere.
+	Global   GlobalKeys
+	List     ListKeys
+	Lab      LabKeys
+	Resolve  ResolveKeys
+	Connect  ConnectKeys
+	Attempts AttemptsKeys
+	Sockets  SocketsKeys
+	Hex      HexKeys
+	Send     SendKeys
+	Options  OptionsKeys
+	Prompt   PromptKeys
+}
+
+// GlobalKeys work in every panel (on the send line and in the resolve
+// fields, where keys are text, only those that cannot be text).
+type GlobalKeys struct {
 	NextPanel, PrevPanel, Help, Quit, ForceQuit, Theme, Cancel key.Binding
-	// Lists and scrolling.
+}
+
+// ListKeys move a selection or scroll a view.
+type ListKeys struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
+}
 
-	// Lab.
-	UseService key.Binding
+// LabKeys are the lab panel's.
+type LabKeys struct {
+	Use, UseAndConnect key.Binding
+}
 
-	// Resolve.
+// ResolveKeys are the resolve panel's; Submit, SwitchField and StopEditing
+// apply while a field is being edited.
+type ResolveKeys struct {
 	Resolve, Edit, Family, SockType           key.Binding
 	Canon, AddrConfig, V4Mapped, All, Passive key.Binding
-	Connect, Mode, Timeout                    key.Binding
+	Submit, SwitchField, StopEditing          key.Binding
+}
 
-	// Attempts.
-	AttemptLog key.Binding
+// ConnectKeys start a connect and set how it runs; the resolve and the
+// attempts panels both have them.
+type ConnectKeys struct {
+	Connect, Mode, Timeout key.Binding
+}
 
-	// Sockets.
-	Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, ToSend key.Binding
+// AttemptsKeys are the attempts panel's own.
+type AttemptsKeys struct {
+	Syscalls key.Binding
+}
 
-	// Hex view.
-	Filter, Search, NextMatch, PrevMatch, Export key.Binding
+// SocketsKeys are the sockets panel's.
+type SocketsKeys struct {
+	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls key.Binding
+}
 
-	// Send line.
-	Send, HistPrev, HistNext, SendMode, Ending, Leave key.Binding
+// HexKeys are the hex view's.
+type HexKeys struct {
+	ToSend, Filter, Search, NextMatch, PrevMatch, Export key.Binding
+}
 
-	// Options view.
-	Toggle, SetValue key.Binding
+// SendKeys are the send line's. Clear is also the text input's own
+// "delete to the start" key.
+type SendKeys struct {
+	Send, HistPrev, HistNext, Mode, Ending, Leave, ToDest, FromDest, Clear key.Binding
+}
+
+// OptionsKeys are the options view's; Submit and Cancel apply while a
+// value is being edited.
+type OptionsKeys struct {
+	Toggle, Edit, Close, Submit, Cancel key.Binding
+}
+
+// PromptKeys answer a question in the status line: a line of text, or one
+// of the export choices.
+type PromptKeys struct {
+	Submit, Cancel                  key.Binding
+	Received, SentBytes, Transcript key.Binding
+}
+
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
 
 // DefaultKeyMap returns the workbench's keys.
-func DefaultKeyMap() KeyMap {
-	b := func(keys []string, helpKey, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
-	}
-	k := func(s ...string) []string { return s }
-	return KeyMap{
-		NextPanel: b(k("tab"), "tab", "next panel"),
-		PrevPanel: b(k("shift+tab"), "shift+tab", "previous panel"),
-		Help:      b(k("?"), "?", "help"),
-		Quit:      b(k("q"), "q", "quit"),
-		ForceQuit: b(k("ctrl+c"), "ctrl+c", "quit"),
-		Theme:     b(k("T"), "T", "theme"),
-		Cancel:    b(k("esc"), "esc", "cancel / back"),
-
-		Up:       b(k("up", "k"), "↑/k", "up"),
-		Down:     b(k("down", "j"), "↓/j", "down"),
-		PageUp:   b(k("pgup", "ctrl+b"), "pgup", "page up"),
-		PageDown: b(k("pgdown", "ctrl+f"), "pgdn", "page down"),
-		Home:     b(k("home", "g"), "home/g", "top"),
-		End:      b(k("end", "G"), "end/G", "bottom (follow)"),
-
-		UseService: b(k("enter"), "enter", "use as target"),
-
-		Resolve:    b(k("enter"), "enter", "resolve"),
-		Edit:       b(k("e", "i"), "e", "edit host/service"),
-		Family:     b(k("f"), "f", "family"),
-		SockType:   b(k("y"), "y", "socket type"),
-		Canon:      b(k("1"), "1", "canonname"),
-		AddrConfig: b(k("2"), "2", "addrconfig"),
-		V4Mapped:   b(k("3"), "3", "v4mapped"),
-		All:        b(k("4"), "4", "all"),
-		Passive:    b(k("5"), "5", "passive"),
-		Connect:    b(k("c"), "c", "connect"),
-		Mode:       b(k("m"), "m", "sequential/race"),
-		Timeout:    b(k("t"), "t", "timeout"),
-
-		AttemptLog: b(k("s"), "s", "attempt syscalls"),
-
-		Listen:    b(k("l"), "l", "listen"),
-		UDP:       b(k("u"), "u", "UDP socket"),
-		Pair:      b(k("p"), "p", "socketpair"),
-		ShutRead:  b(k("r"), "r", "shutdown read"),
-		ShutWrite: b(k("w"), "w", "shutdown write"),
-		Close:     b(k("x"), "x", "close (again: remove)"),
-		Options:   b(k("o"), "o", "options"),
-		Syscalls:  b(k("s"), "s", "syscall log"),
-		ToSend:    b(k("enter", "i"), "enter", "type to send"),
-
-		Filter:    b(k("f"), "f", "filter all/sent/received"),
-		Search:    b(k("/"), "/", "search"),
-		NextMatch: b(k("n"), "n", "next match"),
-		PrevMatch: b(k("N"), "N", "previous match"),
-		Export:    b(k("e"), "e", "export"),
-
-		Send:     b(k("enter"), "enter", "send"),
-		HistPrev: b(k("up"), "↑", "older"),
-		HistNext: b(k("down"), "↓", "newer"),
-		SendMode: b(k("ctrl+t"), "ctrl+t", "text/hex"),
-		Ending:   b(k("ctrl+l"), "ctrl+l", "line ending"),
-		Leave:    b(k("esc"), "esc", "leave send line"),
-
-		Toggle:   b(k("space"), "space", "toggle"),
-		SetValue: b(k("enter"), "enter", "edit value"),
+func DefaultKeyMap() *KeyMap {
+	return &KeyMap{
+		Global: GlobalKeys{
+			NextPanel: bind("tab", "next panel", "tab"),
+			PrevPanel: bind("shift+tab", "previous panel", "shift+tab"),
+			Help:      bind("?", "help", "?"),
+			Quit:      bind("q", "quit", "q"),
+			ForceQuit: bind("ctrl+c", "quit", "ctrl+c"),
+			Theme:     bind("T", "theme", "T"),
+			Cancel:    bind("esc", "cancel / back", "esc"),
+		},
+		List: ListKeys{
+			Up:       bind("↑/k", "up", "up", "k"),
+			Down:     bind("↓/j", "down", "down", "j"),
+			PageUp:   bind("pgup", "page up", "pgup", "ctrl+b"),
+			PageDown: bind("pgdn", "page down", "pgdown", "ctrl+f"),
+			Home:     bind("home/g", "top", "home", "g"),
+			End:      bind("end/G", "bottom (follow)", "end", "G"),
+		},
+		Lab: LabKeys{
+			Use:           bind("enter", "use as target", "enter"),
+			UseAndConnect: bind("c", "use and connect", "c"),
+		},
+		Resolve: ResolveKeys{
+			Resolve:     bind("enter", "resolve", "enter"),
+			Edit:        bind("e", "edit host/service", "e", "i"),
+			Family:      bind("f", "family", "f"),
+			SockType:    bind("y", "socket type", "y"),
+			Canon:       bind("1", "canonname", "1"),
+			AddrConfig:  bind("2", "addrconfig", "2"),
+			V4Mapped:    bind("3", "v4mapped", "3"),
+			All:         bind("4", "all", "4"),
+			Passive:     bind("5", "passive", "5"),
+			Submit:      bind("enter", "resolve", "enter"),
+			SwitchField: bind("tab", "host/service", "tab", "shift+tab"),
+			StopEditing: bind("esc", "stop editing", "esc"),
+		},
+		Connect: ConnectKeys{
+			Connect: bind("c", "connect", "c"),
+			Mode:    bind("m", "sequential/race", "m"),
+			Timeout: bind("t", "timeout", "t"),
+		},
+		Attempts: AttemptsKeys{
+			Syscalls: bind("s", "attempt syscalls", "s"),
+		},
+		Sockets: SocketsKeys{
+			ToSend:    bind("enter", "type to send", "enter", "i"),
+			Listen:    bind("l", "listen", "l"),
+			UDP:       bind("u", "UDP socket", "u"),
+			Pair:      bind("p", "socketpair", "p"),
+			ShutRead:  bind("r", "shutdown read", "r"),
+			ShutWrite: bind("w", "shutdown write", "w"),
+			Close:     bind("x", "close (again: remove)", "x"),
+			Options:   bind("o", "options", "o"),
+			Syscalls:  bind("s", "syscall log", "s"),
+		},
+		Hex: HexKeys{
+			ToSend:    bind("enter", "type to send", "enter", "i"),
+			Filter:    bind("f", "filter all/sent/received", "f"),
+			Search:    bind("/", "search", "/"),
+			NextMatch: bind("n", "next match", "n"),
+			PrevMatch: bind("N", "previous match", "N"),
+			Export:    bind("e", "export", "e"),
+		},
+		Send: SendKeys{
+			Send:     bind("enter", "send", "enter"),
+			HistPrev: bind("↑", "older", "up"),
+			HistNext: bind("↓", "newer", "down"),
+			Mode:     bind("ctrl+t", "text/hex", "ctrl+t"),
+			Ending:   bind("ctrl+l", "line ending", "ctrl+l"),
+			Leave:    bind("esc", "leave send line", "esc"),
+			ToDest:   bind("shift+tab", "destination (UDP)", "shift+tab"),
+			FromDest: bind("enter/tab", "back to the data", "enter", "tab"),
+			Clear:    bind("ctrl+u", "clear to start", "ctrl+u"),
+		},
+		Options: OptionsKeys{
+			Toggle: bind("space", "toggle", "space"),
+			Edit:   bind("enter", "edit value", "enter"),
+			Close:  bind("esc/o", "close", "esc", "o"),
+			Submit: bind("enter", "set", "enter"),
+			Cancel: bind("esc", "cancel edit", "esc"),
+		},
+		Prompt: PromptKeys{
+			Submit:     bind("enter", "answer", "enter"),
+			Cancel:     bind("esc", "cancel", "esc"),
+			Received:   bind("r", "received bytes", "r"),
+			SentBytes:  bind("s", "sent bytes", "s"),
+			Transcript: bind("t", "transcript", "t"),
+		},
 	}
 }
 
-// scroll applies the scrolling keys to a view that page rows tall: by
-// moves it, home goes to the top and end follows the tail. It reports
-// whether msg was one of them.
-func (k KeyMap) scroll(msg tea.KeyPressMsg, page int, by func(int), home, end func()) bool {
+// nav is the list keys as help shows them.
+func (k ListKeys) nav() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+}
+
+// move applies a list key to a selection in a list of n rows, page rows
+// tall; it reports whether msg was one.
+func (k ListKeys) move(msg tea.KeyPressMsg, sel *int, n, page int) bool {
+	page = max(1, page)
+	switch {
+	case key.Matches(msg, k.Up):
+		*sel--
+	case key.Matches(msg, k.Down):
+		*sel++
+	case key.Matches(msg, k.PageUp):
+		*sel -= page
+	case key.Matches(msg, k.PageDown):
+		*sel += page
+	case key.Matches(msg, k.Home):
+		*sel = 0
+	case key.Matches(msg, k.End):
+		*sel = n - 1
+	default:
+		return false
+	}
+	*sel = max(0, min(*sel, n-1))
+	return true
+}
+
+// scroll applies the list keys to a view that scrolls page rows at a
+// time: by moves it, home goes to the top and end follows the tail. It
+// reports whether msg was one of them.
+func (k ListKeys) scroll(msg tea.KeyPressMsg, page int, by func(int), home, end func()) bool {
 	switch {
 	case key.Matches(msg, k.Up):
 		by(-1)
@@ -128,7 +235,7 @@ func (k KeyMap) scroll(msg tea.KeyPressMsg, page int, by func(int), home, end fu
 	return true
 }
 
-// contextKeys is the help of one context: a short line and full columns.
+// contextKeys is the help of one context: a short line and full groups.
 type contextKeys struct {
 	short []key.Binding
 	full  [][]key.Binding
@@ -136,65 +243,3 @@ type contextKeys struct {
 
 func (c contextKeys) ShortHelp() []key.Binding  { return c.short }
 func (c contextKeys) FullHelp() [][]key.Binding { return c.full }
-
-// helpFor returns the keys worth showing for the focused panel.
-func (k KeyMap) helpFor(focus ui.Panel, overlay overlayKind, editing bool) contextKeys {
-	global := []key.Binding{k.NextPanel, k.PrevPanel, k.Help, k.Theme, k.Cancel, k.Quit}
-	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
-	switch overlay {
-	case overlayOptions:
-		return contextKeys{
-			short: []key.Binding{k.Up, k.Down, k.Toggle, k.SetValue, k.Cancel},
-			full:  [][]key.Binding{{k.Toggle, k.SetValue, k.Cancel}, nav},
-		}
-	case overlaySyscalls:
-		return contextKeys{
-			short: []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.End, k.Cancel},
-			full:  [][]key.Binding{nav, {k.Cancel}},
-		}
-	}
-	if editing && focus == ui.PanelResolve {
-		return contextKeys{
-			short: []key.Binding{k.Resolve, key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "host/service")), k.Cancel},
-			full:  [][]key.Binding{{k.Resolve, k.Cancel}},
-		}
-	}
-	var short []key.Binding
-	var panel []key.Binding
-	switch focus {
-	case ui.PanelLab:
-		connect := key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "use and connect"))
-		panel = []key.Binding{k.UseService, connect, k.Up, k.Down}
-		short = []key.Binding{k.UseService, connect, k.Up, k.Down}
-	case ui.PanelResolve:
-		panel = []key.Binding{k.Resolve, k.Edit, k.Family, k.SockType, k.Canon, k.AddrConfig, k.V4Mapped, k.All, k.Passive, k.Connect, k.Mode, k.Timeout}
-		short = []key.Binding{k.Edit, k.Resolve, k.Family, k.SockType, k.Connect, k.Mode, k.Timeout}
-	case ui.PanelAttempts:
-		panel = []key.Binding{k.Connect, k.Mode, k.Timeout, k.AttemptLog, k.Up, k.Down}
-		short = []key.Binding{k.Connect, k.Mode, k.Timeout, k.AttemptLog}
-	case ui.PanelSockets:
-		panel = []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Options, k.Syscalls}
-		short = []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Options, k.Syscalls}
-	case ui.PanelHex:
-		panel = []key.Binding{k.ToSend, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Export}
-		short = []key.Binding{k.Up, k.Down, k.End, k.Filter, k.Search, k.NextMatch, k.Export, k.ToSend}
-	case ui.PanelSend:
-		panel = []key.Binding{k.Send, k.HistPrev, k.HistNext, k.SendMode, k.Ending, k.Leave}
-		short = []key.Binding{k.Send, k.SendMode, k.Ending, k.HistPrev, k.HistNext, k.Leave}
-	}
-	quit := k.Quit
-	if focus == ui.PanelSend {
-		// q is text on the send line.
-		quit = k.ForceQuit
-		global = []key.Binding{k.NextPanel, k.PrevPanel, k.ForceQuit}
-	}
-	short = append(short, k.NextPanel, k.Help, quit)
-	if focus == ui.PanelSend {
-		short = append(short[:len(short)-2], quit)
-	}
-	full := [][]key.Binding{panel, global}
-	if focus != ui.PanelSend {
-		full = append(full, nav)
-	}
-	return contextKeys{short: short, full: full}
-}

@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"strconv"
+	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -11,88 +12,165 @@ import (
 	"sockbench/ui"
 )
 
-// labState is the lab panel.
-type labState struct {
-	lab      Lab
-	services []LabService
-	sel, off int
-	note     string
-	disabled bool
+// LabService is one built-in loopback service.
+type LabService struct {
+	Name    string
+	Kind    string
+	Network string // "tcp" or "udp"
+	Addr    netcore.Addr
+	Help    string
 }
 
-// evLab reports that the lab started (or failed to).
-type evLab struct {
+// Lab is a running set of lab services.
+type Lab interface {
+	Services() []LabService
+	Close() error
+}
+
+// labStartedMsg reports that the lab started, or why not.
+type labStartedMsg struct {
 	lab Lab
 	err error
 }
 
-func (m *Model) handleLab(ev evLab) tea.Cmd {
-	if ev.err != nil {
-		m.lab.note = "the lab did not start: " + errText(ev.err)
-		return m.fail(m.lab.note)
+// labPanel lists the lab services; enter makes one the target.
+type labPanel struct {
+	basePanel
+	c        *common
+	services []LabService
+	sel, off int
+	rows     int // list rows visible
+	note     string
+	disabled bool
+	// quiet keeps the "lab ready" message from the status line, when a
+	// TARGET given at start has it.
+	quiet bool
+}
+
+func newLabPanel(c *common, enabled, quiet bool) *labPanel {
+	p := &labPanel{c: c, quiet: quiet, rows: 1}
+	if enabled {
+		p.note = "starting the lab services…"
+	} else {
+		p.note = "lab services are off (--no-lab)"
+		p.disabled = true
 	}
-	m.lab.lab = ev.lab
-	m.lab.services = ev.lab.Services()
-	m.lab.note = ""
-	if len(m.lab.services) == 0 {
-		m.lab.note = "the lab has no services"
-		return nil
+	return p
+}
+
+// labHolder keeps the running lab for Shutdown, whichever of its start
+// and Shutdown comes first.
+type labHolder struct {
+	mu     sync.Mutex
+	lab    Lab
+	closed bool
+}
+
+// keep holds l; after Shutdown it closes l instead and reports false.
+func (h *labHolder) keep(l Lab) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		_ = l.Close()
+		return false
 	}
-	if m.cfg.Target == "" && m.status == "" {
-		return m.info("lab ready: pick a service and press enter, then c connects")
+	h.lab = l
+	return true
+}
+
+// close stops the lab services, now or as soon as they start.
+func (h *labHolder) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	if h.lab != nil {
+		_ = h.lab.Close()
+		h.lab = nil
+	}
+}
+
+func (p *labPanel) SetSize(_, h int) { p.rows = ui.LabList.Rows(h) }
+
+func (p *labPanel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case labStartedMsg:
+		return p.started(msg)
+	case scrollMsg:
+		p.move(msg.rows / 3)
+	case clickMsg:
+		if i := p.off + msg.y - ui.LabList.Top; msg.y >= ui.LabList.Top && i < len(p.services) {
+			p.sel = i
+		}
 	}
 	return nil
 }
 
-func (m *Model) labKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	l := &m.lab
-	if key.Matches(msg, k.UseService, k.Connect) {
-		if len(l.services) == 0 {
-			if l.note != "" {
-				return m.info(l.note)
-			}
-			return m.info("no lab services")
-		}
-		return m.useService(l.services[l.sel], key.Matches(msg, k.Connect))
+func (p *labPanel) started(msg labStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		p.note = "the lab did not start: " + errText(msg.err)
+		return p.c.fail(p.note)
 	}
-	if m.listKey(msg, &l.sel, len(l.services), ui.ListArea(m.layout, ui.PanelLab).H) {
+	p.services = msg.lab.Services()
+	p.note = ""
+	if len(p.services) == 0 {
+		p.note = "the lab has no services"
 		return nil
 	}
-	return m.unbound(msg)
+	if !p.quiet && p.c.status == "" {
+		return p.c.info("lab ready: pick a service and press enter, then c connects")
+	}
+	return nil
 }
 
-// useService fills the resolve panel with a lab service and resolves it,
-// then connects when connect is set.
-func (m *Model) useService(s LabService, connect bool) tea.Cmd {
+func (p *labPanel) move(n int) {
+	p.sel = max(0, min(p.sel+n, len(p.services)-1))
+}
+
+func (p *labPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := p.c.keys.Lab
+	if key.Matches(msg, k.Use, k.UseAndConnect) {
+		if len(p.services) == 0 {
+			if p.note != "" {
+				return p.c.info(p.note), true
+			}
+			return p.c.info("no lab services"), true
+		}
+		return p.use(p.services[p.sel], key.Matches(msg, k.UseAndConnect)), true
+	}
+	return nil, p.c.keys.List.move(msg, &p.sel, len(p.services), p.rows)
+}
+
+// use makes a service the resolve panel's target, and connects to it when
+// connect is set.
+func (p *labPanel) use(s LabService, connect bool) tea.Cmd {
+	t := useTargetMsg{connect: connect, family: netcore.FamilyUnspec, sockType: netcore.SockStream}
 	if s.Addr.Family() == netcore.FamilyUnix {
-		m.res.host.SetValue("unix:" + s.Addr.Path())
-		m.res.service.SetValue("")
+		t.host = "unix:" + s.Addr.Path()
 	} else {
-		m.res.host.SetValue(s.Addr.IP().String())
-		m.res.service.SetValue(strconv.Itoa(s.Addr.Port()))
+		t.host, t.service = s.Addr.IP().String(), strconv.Itoa(s.Addr.Port())
 	}
-	m.res.family = netcore.FamilyUnspec
 	if s.Network == "udp" {
-		m.res.sockType = netcore.SockDgram
-	} else {
-		m.res.sockType = netcore.SockStream
+		t.sockType = netcore.SockDgram
 	}
-	m.res.flags = 0
-	m.setFocus(ui.PanelResolve)
-	cmd := m.startResolve(connect)
+	then := "; c connects"
 	if connect {
-		m.setStatus(ui.LevelInfo, fmt.Sprintf("%s (%s %s): resolving, then connecting", s.Name, s.Network, s.Addr))
-	} else {
-		m.setStatus(ui.LevelInfo, fmt.Sprintf("%s (%s %s): resolving; c connects", s.Name, s.Network, s.Addr))
+		then = ", then connecting"
 	}
-	return cmd
+	t.note = fmt.Sprintf("%s (%s %s): resolving%s", s.Name, s.Network, s.Addr, then)
+	return tea.Batch(p.c.emit(focusMsg{panel: ui.PanelResolve}), p.c.emit(t))
 }
 
-func (m *Model) labView() ui.LabView {
-	v := ui.LabView{Selected: m.lab.sel, Offset: m.lab.off, Note: m.lab.note}
-	for _, s := range m.lab.services {
+func (p *labPanel) View(w, h int, focused bool) string {
+	p.off = ui.VisibleOffset(p.sel, p.off, p.rows, len(p.services))
+	v := ui.LabView{Selected: p.sel, Offset: p.off, Note: p.note}
+	for _, s := range p.services {
 		v.Rows = append(v.Rows, ui.LabRow{Name: s.Name, Kind: s.Kind, Network: s.Network, Addr: s.Addr.String(), Help: s.Help})
 	}
-	return v
+	return ui.RenderLab(p.c.styles, v, w, h, focused)
+}
+
+func (p *labPanel) Help() contextKeys {
+	k, l := p.c.keys.Lab, p.c.keys.List
+	keys := []key.Binding{k.Use, k.UseAndConnect, l.Up, l.Down}
+	return contextKeys{short: keys, full: [][]key.Binding{keys, l.nav()}}
 }

@@ -1,39 +1,25 @@
-// Package model is the state of the workbench and everything that changes
-// it: messages, commands and Update. Socket work (resolve, connect, accept,
-// send, receive, options) runs in commands and goroutines that report
-// through one event hub; Update never waits on a socket. View hands the
-// state to package ui.
+// Package model is the workbench's Bubble Tea model. The root Model owns
+// the focus, the layout, the overlays, the status line and the routing;
+// each panel is a component of its own (lab, resolve, attempts, sockets,
+// hex, send) that acts on the others only by messages. Socket work runs in
+// the engine (package engine), whose events come back as messages; Update
+// never waits on a socket.
 package model
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/capture"
+	"sockbench/cli"
+	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/themes"
 	"sockbench/ui"
 )
-
-// LabService is one built-in loopback service.
-type LabService struct {
-	Name    string
-	Kind    string
-	Network string // "tcp" or "udp"
-	Addr    netcore.Addr
-	Help    string
-}
-
-// Lab is a running set of lab services.
-type Lab interface {
-	Services() []LabService
-	Close() error
-}
 
 // Config is what the command line decides.
 type Config struct {
@@ -51,52 +37,32 @@ type Config struct {
 // DefaultTimeout is the connect timeout when none is given.
 const DefaultTimeout = 3 * time.Second
 
-type overlayKind int
-
-const (
-	overlayNone overlayKind = iota
-	overlayHelp
-	overlayOptions
-	overlaySyscalls
-)
+// refreshEvery is how often the sockets' kernel states are read again.
+const refreshEvery = time.Second
 
 // Model is the workbench. Use New; it is used through a pointer.
 type Model struct {
-	cfg    Config
-	keys   KeyMap
-	theme  themes.Theme
-	styles *ui.Styles
-	now    func() time.Time
+	cfg Config
+	c   *common
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	hub    *hub
-	wg     sync.WaitGroup
-	mu     sync.Mutex // guards closing, for track
-	closed bool
+	// The panels, by place; the table the root routes through.
+	panels [ui.NumPanels]panel
+	lab    *labPanel
+	res    *resolvePanel
+	att    *attemptsPanel
+	socks  *socketsPanel
+	hex    *hexPanel
+	send   *sendPanel
 
-	width, height int
-	layout        ui.Layout
 	focus         ui.Panel
-	overlay       overlayKind
+	layout        ui.Layout
+	width, height int
+	overlay       overlay
+	prompt        *prompt
 
+	labs     *labHolder
 	spin     spinner.Model
 	spinning bool
-	helpView viewport.Model
-
-	status     string
-	statusLvl  ui.Level
-	prompt     *prompt
-	targetNote string
-
-	lab   labState
-	res   resolveState
-	conn  connectState
-	socks sockList
-	send  sendState
-	opts  optionsState
-	sys   syscallState
-
 	quitting bool
 }
 
@@ -108,27 +74,27 @@ func New(cfg Config) *Model {
 	if cfg.CaptureLimit <= 0 {
 		cfg.CaptureLimit = capture.DefaultLimit
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	m := &Model{
-		cfg:    cfg,
-		keys:   DefaultKeyMap(),
-		now:    cfg.Now,
-		ctx:    ctx,
-		cancel: cancel,
-		focus:  ui.PanelLab,
+	c := &common{
+		keys:    DefaultKeyMap(),
+		now:     cfg.Now,
+		noColor: cfg.NoColor,
+		engine:  engine.New(engine.Config{CaptureLimit: cfg.CaptureLimit}),
+		tasks:   newTasks(),
 	}
-	m.hub = newHub(ctx.Done())
-	m.setTheme(cfg.Theme)
+	c.theme, c.styles = styleFor(cfg.Theme, cfg.NoColor)
+	m := &Model{cfg: cfg, c: c, focus: ui.PanelLab, labs: &labHolder{}}
+	m.lab = newLabPanel(c, cfg.StartLab != nil, cfg.Target != "")
+	m.res = newResolvePanel(c)
+	m.att = newAttemptsPanel(c, cfg.Timeout)
+	m.socks = newSocketsPanel(c)
+	m.hex = newHexPanel(c)
+	m.send = newSendPanel(c)
+	m.panels = [ui.NumPanels]panel{
+		ui.PanelLab: m.lab, ui.PanelResolve: m.res, ui.PanelAttempts: m.att,
+		ui.PanelSockets: m.socks, ui.PanelHex: m.hex, ui.PanelSend: m.send,
+	}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
-	m.res = newResolveState(m.styles)
-	m.conn = connectState{timeout: cfg.Timeout, sel: 0}
-	m.send = newSendState(m.styles)
-	if cfg.StartLab == nil {
-		m.lab.note = "lab services are off (--no-lab)"
-		m.lab.disabled = true
-	} else {
-		m.lab.note = "starting the lab services…"
-	}
+	m.spin.Style = c.styles.Info
 	if cfg.Target != "" {
 		m.focus = ui.PanelAttempts
 	}
@@ -136,140 +102,66 @@ func New(cfg Config) *Model {
 	return m
 }
 
-// setTheme switches to the theme called name (mono under NO_COLOR).
-func (m *Model) setTheme(name string) {
+// styleFor builds the styles of the theme called name (mono under
+// NO_COLOR).
+func styleFor(name string, noColor bool) (themes.Theme, *ui.Styles) {
 	t := themes.MustGet(name)
-	if m.cfg.NoColor {
+	if noColor {
 		t = themes.Mono
 	}
-	m.theme = t
-	m.styles = ui.NewStyles(t)
-	m.res.host.SetStyles(m.styles.Input)
-	m.res.service.SetStyles(m.styles.Input)
-	m.send.input.SetStyles(m.styles.Input)
-	m.send.dest.SetStyles(m.styles.Input)
+	return t, ui.NewStyles(t)
+}
+
+// setTheme switches to the theme called name.
+func (m *Model) setTheme(name string) {
+	m.c.theme, m.c.styles = styleFor(name, m.c.noColor)
+	for _, p := range m.panels {
+		p.Restyle()
+	}
 	if m.prompt != nil {
-		m.prompt.input.SetStyles(m.styles.Input)
+		m.prompt.input.SetStyles(m.c.styles.Input)
 	}
-	if m.opts.editing {
-		m.opts.input.SetStyles(m.styles.Input)
-	}
-	m.spin.Style = m.styles.Info
+	m.spin.Style = m.c.styles.Info
 }
 
 // Theme returns the name of the theme in use.
-func (m *Model) Theme() string { return m.theme.Name }
-
-// track registers a goroutine the model must wait for at Shutdown. It
-// fails once Shutdown has begun.
-func (m *Model) track() (func(), bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return nil, false
-	}
-	m.wg.Add(1)
-	return m.wg.Done, true
-}
-
-// goTracked runs f in a tracked goroutine.
-func (m *Model) goTracked(f func()) bool {
-	done, ok := m.track()
-	if !ok {
-		return false
-	}
-	go func() {
-		defer done()
-		f()
-	}()
-	return true
-}
-
-// cmd wraps f as a tracked command.
-func (m *Model) cmd(f func() tea.Msg) tea.Cmd {
-	return func() tea.Msg {
-		done, ok := m.track()
-		if !ok {
-			return nil
-		}
-		defer done()
-		return f()
-	}
-}
-
-// after returns a command that delivers msg after d, or nothing once the
-// model shuts down.
-func (m *Model) after(d time.Duration, msg tea.Msg) tea.Cmd {
-	return m.cmd(func() tea.Msg {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return msg
-		case <-m.ctx.Done():
-			return nil
-		}
-	})
-}
+func (m *Model) Theme() string { return m.c.theme.Name }
 
 // Shutdown closes every socket and the lab and waits for every goroutine
 // the model started. It is safe to call more than once.
 func (m *Model) Shutdown() {
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
+	t := m.c.tasks
+	t.mu.Lock()
+	first := !t.closed
+	t.closed = true
+	t.mu.Unlock()
+	if !first {
 		return
 	}
-	m.closed = true
-	m.mu.Unlock()
-	m.cancel()
-	m.res.stop()
-	m.conn.stop()
-	for _, e := range m.socks.all {
-		e.shut()
-	}
-	if m.lab.lab != nil {
-		_ = m.lab.lab.Close()
-		m.lab.lab = nil
-	}
-	m.wg.Wait()
-	for _, ev := range m.hub.take() {
-		closeLeftover(ev)
-	}
+	t.cancel()
+	m.c.engine.Close()
+	t.wg.Wait()
+	m.labs.close()
 }
 
-// closeLeftover frees what an event nobody handled holds.
-func closeLeftover(ev any) {
-	switch ev := ev.(type) {
-	case evConnectDone:
-		if ev.sock != nil {
-			_ = ev.sock.Close()
-		}
-	case evAccepted:
-		_ = ev.sock.Close()
-	case evOpened:
-		for _, s := range ev.socks {
-			_ = s.sock.Close()
-		}
-	case evLab:
-		if ev.lab != nil {
-			_ = ev.lab.Close()
-		}
-	}
-}
+type (
+	eventsMsg  struct{ events []engine.Event }
+	refreshMsg struct{}
+	statesMsg  struct{}
+)
 
-type refreshMsg struct{}
-
-// Init starts the event hub, the lab, the periodic refresh and, with a
-// TARGET, the resolution that leads to a connect.
+// Init starts taking the engine's events, the periodic refresh, the lab
+// and, with a TARGET, the resolution that leads to a connect.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.hub.wait(m.track), m.after(time.Second, refreshMsg{})}
-	if m.cfg.StartLab != nil {
-		start := m.cfg.StartLab
-		cmds = append(cmds, m.cmd(func() tea.Msg {
-			l, err := start(m.ctx)
-			m.hub.post(evLab{lab: l, err: err})
-			return nil
+	cmds := []tea.Cmd{m.nextEvents(), m.c.tasks.after(refreshEvery, refreshMsg{})}
+	if start := m.cfg.StartLab; start != nil {
+		ctx, labs := m.c.tasks.ctx, m.labs
+		cmds = append(cmds, m.c.cmd(func() tea.Msg {
+			l, err := start(ctx)
+			if err == nil && !labs.keep(l) {
+				return nil // shut down meanwhile: the lab is closed
+			}
+			return labStartedMsg{lab: l, err: err}
 		}))
 	}
 	if m.cfg.Target != "" {
@@ -278,32 +170,49 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// setStatus shows a message in the status line.
-func (m *Model) setStatus(level ui.Level, text string) {
-	m.status, m.statusLvl = text, level
+// nextEvents is the command that delivers the engine's next events; it is
+// issued at start and again after each batch.
+func (m *Model) nextEvents() tea.Cmd {
+	eng, ctx := m.c.engine, m.c.tasks.ctx
+	return m.c.cmd(func() tea.Msg {
+		if evs := eng.Next(ctx); evs != nil {
+			return eventsMsg{evs}
+		}
+		return nil
+	})
 }
 
-func (m *Model) info(text string) tea.Cmd { m.setStatus(ui.LevelInfo, text); return nil }
-func (m *Model) warn(text string) tea.Cmd { m.setStatus(ui.LevelWarn, text); return nil }
-func (m *Model) fail(text string) tea.Cmd { m.setStatus(ui.LevelError, text); return nil }
-func (m *Model) okay(text string) tea.Cmd { m.setStatus(ui.LevelOK, text); return nil }
-func (m *Model) busy() bool               { return m.res.busy || m.conn.busy || m.opts.busy }
-func (m *Model) editing() bool            { return m.res.editing != 0 || m.focus == ui.PanelSend }
-func (m *Model) selected() *sockEntry     { return m.socks.selected() }
-func (m *Model) focusName() string        { return m.focus.String() }
-func (m *Model) relayout() {
-	m.layout = ui.ComputeLayout(m.width, m.height, m.focus)
-	m.sizeInputs()
+// startTarget resolves and connects to the TARGET of the command line.
+func (m *Model) startTarget(target string) tea.Cmd {
+	t, err := cli.ParseTarget(target)
+	if err != nil {
+		m.setFocus(ui.PanelResolve, true)
+		return m.c.fail(errText(err))
+	}
+	use := useTargetMsg{host: t.Host, service: t.Service, family: netcore.FamilyUnspec, sockType: netcore.SockStream, connect: true}
+	if t.IsUnix {
+		use.host, use.service = "unix:"+t.UnixPath, ""
+	}
+	return func() tea.Msg { return use }
 }
-func (m *Model) hexHeight() int            { return max(1, m.layout.Inner(ui.PanelHex).H) }
-func (m *Model) isFocused(p ui.Panel) bool { return m.focus == p }
 
-// Update handles one message.
+// maxEmitted bounds the messages components may emit while one message
+// is handled: a guard against two components answering each other
+// forever.
+const maxEmitted = 64
+
+// Update handles one message, then the messages components emitted while
+// handling it, in order.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd := m.update(msg)
-	cmd = tea.Batch(cmd, m.spinIfBusy())
-	m.syncOffsets()
-	return m, cmd
+	cmds := []tea.Cmd{m.update(msg)}
+	for n := 0; len(m.c.outbox) > 0 && n < maxEmitted; n++ {
+		next := m.c.outbox[0]
+		m.c.outbox = m.c.outbox[1:]
+		cmds = append(cmds, m.update(next))
+	}
+	m.c.outbox = nil
+	cmds = append(cmds, m.spinIfBusy())
+	return m, tea.Batch(cmds...)
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
@@ -311,9 +220,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.relayout()
-		if m.overlay == overlayHelp {
-			m.openHelp()
-		}
 		return nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -324,77 +230,100 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.MouseClickMsg:
 		return m.handleClick(msg)
 	case spinner.TickMsg:
-		if !m.busy() {
-			m.spinning = false
-			return nil
-		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return cmd
-	case ioMsg:
-		var cmds []tea.Cmd
+		return m.turnSpinner(msg)
+	case eventsMsg:
+		cmds := []tea.Cmd{m.nextEvents()}
 		for _, ev := range msg.events {
-			cmds = append(cmds, m.handleEvent(ev))
+			cmds = append(cmds, m.broadcast(ev))
 		}
-		cmds = append(cmds, m.hub.wait(m.track))
 		return tea.Batch(cmds...)
 	case refreshMsg:
-		return tea.Batch(m.refreshStates(), m.after(time.Second, refreshMsg{}))
+		eng := m.c.engine
+		return tea.Batch(m.c.cmd(func() tea.Msg { eng.RefreshStates(); return statesMsg{} }),
+			m.c.tasks.after(refreshEvery, refreshMsg{}))
 	case statesMsg:
-		m.applyStates(msg)
-		return nil
-	case resolvedMsg:
-		return m.handleResolved(msg)
-	case shutdownMsg:
-		return m.handleShutdown(msg)
-	case closedMsg:
-		return m.handleClosed(msg)
-	case optionsMsg:
-		return m.handleOptions(msg)
-	case foundMsg:
-		return m.handleFound(msg)
-	case exportedMsg:
-		return m.handleExported(msg)
-	case openFailedMsg:
-		return m.fail(msg.text)
+		return nil // the states are in the sockets; the frame shows them
 	}
-	return nil
+	if cmd, ok := m.request(msg); ok {
+		return cmd
+	}
+	return m.broadcast(msg)
 }
 
-// spinIfBusy starts the spinner when something runs and it is not turning.
+// request handles the messages addressed to the root.
+func (m *Model) request(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case focusMsg:
+		if !msg.unlessTyping || !m.panels[m.focus].Typing() {
+			return m.setFocus(msg.panel, true), true
+		}
+	case promptMsg:
+		m.prompt = msg.p
+		return m.prompt.open(m.width), true
+	case overlayMsg:
+		m.overlay = msg.o
+		m.sizeOverlay()
+	case closeOverlayMsg:
+		m.overlay = nil
+	case leaveSendMsg:
+		if m.running() != "" {
+			return m.escape(), true
+		}
+		return m.setFocus(ui.PanelHex, true), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// broadcast gives msg to every panel and the overlay.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(m.panels)+1)
+	for _, p := range m.panels {
+		cmds = append(cmds, p.Update(msg))
+	}
+	if m.overlay != nil {
+		cmds = append(cmds, m.overlay.Update(msg))
+	}
+	return tea.Batch(cmds...)
+}
+
+// busies are the components that can be running something.
+func (m *Model) busies() []busy {
+	list := []busy{m.res, m.att}
+	if b, ok := m.overlay.(busy); ok {
+		list = append(list, b)
+	}
+	return list
+}
+
+// running names what runs now, or "".
+func (m *Model) running() string {
+	var names []string
+	for _, b := range m.busies() {
+		if b.Busy() {
+			names = append(names, b.Running())
+		}
+	}
+	return joinComma(names)
+}
+
 func (m *Model) spinIfBusy() tea.Cmd {
-	if m.busy() && !m.spinning {
+	if m.running() != "" && !m.spinning {
 		m.spinning = true
 		return m.spin.Tick
 	}
 	return nil
 }
 
-// handleEvent applies one event from the hub.
-func (m *Model) handleEvent(ev any) tea.Cmd {
-	switch ev := ev.(type) {
-	case evLab:
-		return m.handleLab(ev)
-	case evAttempt:
-		return m.handleAttempt(ev)
-	case evConnectDone:
-		return m.handleConnectDone(ev)
-	case evData:
-		return m.handleData(ev)
-	case evEOF:
-		return m.handleEOF(ev)
-	case evReadErr:
-		return m.handleReadErr(ev)
-	case evSendDone:
-		return m.handleSendDone(ev)
-	case evAccepted:
-		return m.handleAccepted(ev)
-	case evAcceptErr:
-		return m.handleAcceptErr(ev)
-	case evOpened:
-		return m.handleOpened(ev)
+func (m *Model) turnSpinner(msg spinner.TickMsg) tea.Cmd {
+	if m.running() == "" {
+		m.spinning = false
+		return nil
 	}
-	return nil
+	var cmd tea.Cmd
+	m.spin, cmd = m.spin.Update(msg)
+	return cmd
 }
 
 // View draws the screen.

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"sockbench/capture"
+	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/ui"
 )
@@ -69,8 +70,8 @@ func TestResizes(t *testing.T) {
 		t.Errorf("20x5: no 'too small':\n%s", d.plain())
 	}
 	d.key("x") // keys say why nothing happens
-	if !strings.Contains(d.m.status, "too small") {
-		t.Errorf("20x5: a key gave status %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "too small") {
+		t.Errorf("20x5: a key gave status %q", d.m.c.status)
 	}
 
 	// Any size, however odd, renders and never panics.
@@ -92,8 +93,8 @@ func TestNoColorHasNoColour(t *testing.T) {
 		}
 	}
 	d.key("T")
-	if !strings.Contains(d.m.status, "NO_COLOR") {
-		t.Errorf("T under NO_COLOR: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "NO_COLOR") {
+		t.Errorf("T under NO_COLOR: %q", d.m.c.status)
 	}
 }
 
@@ -128,8 +129,8 @@ func TestResolveAndConnectLocally(t *testing.T) {
 		t.Fatalf("focus %v", d.m.focus)
 	}
 	d.key("c")
-	if !strings.Contains(d.m.status, "resolve") {
-		t.Errorf("c without rows: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "resolve") {
+		t.Errorf("c without rows: %q", d.m.c.status)
 	}
 	d.key("e")
 	d.typeText("127.0.0.1")
@@ -146,8 +147,8 @@ func TestResolveAndConnectLocally(t *testing.T) {
 	if d.m.focus != ui.PanelSend {
 		t.Errorf("after connect the focus is %v, want the send line", d.m.focus)
 	}
-	if d.m.conn.rows[0].state != ui.AttemptConnected {
-		t.Errorf("attempt %v", d.m.conn.rows[0].state)
+	if d.m.att.rows[0].result != netcore.ResultConnected {
+		t.Errorf("attempt %v", d.m.att.rows[0].result)
 	}
 }
 
@@ -185,7 +186,7 @@ func TestHintToggles(t *testing.T) {
 		t.Error("1 did not toggle canonname off")
 	}
 	d.key("m")
-	if !d.m.conn.race {
+	if !d.m.att.race {
 		t.Error("m did not switch to race")
 	}
 	d.key("t")
@@ -198,29 +199,28 @@ func TestHintToggles(t *testing.T) {
 	}
 	d.typeText("nonsense")
 	d.key("enter")
-	if d.m.conn.timeout != 0 || d.m.prompt == nil || !strings.Contains(d.m.status, "not a duration") {
-		t.Errorf("bad timeout: timeout %v prompt %v status %q", d.m.conn.timeout, d.m.prompt != nil, d.m.status)
+	if d.m.att.timeout != 0 || d.m.prompt == nil || !strings.Contains(d.m.c.status, "not a duration") {
+		t.Errorf("bad timeout: timeout %v prompt %v status %q", d.m.att.timeout, d.m.prompt != nil, d.m.c.status)
 	}
 	for range 10 {
 		d.key("backspace")
 	}
 	d.typeText("250ms")
 	d.key("enter")
-	if d.m.conn.timeout != 250*time.Millisecond || d.m.prompt != nil {
-		t.Errorf("timeout %v, prompt open %v", d.m.conn.timeout, d.m.prompt != nil)
+	if d.m.att.timeout != 250*time.Millisecond || d.m.prompt != nil {
+		t.Errorf("timeout %v, prompt open %v", d.m.att.timeout, d.m.prompt != nil)
 	}
 }
 
 // syntheticRun puts attempt rows in place as a connect would.
 func syntheticRun(d *driver, ais []netcore.AddrInfo) int {
-	c := &d.m.conn
+	c := d.m.att
 	c.run++
 	c.rows = nil
 	for _, ai := range ais {
-		c.rows = append(c.rows, attemptRow{ai: ai, state: ui.AttemptWaiting, log: newTraceLog()})
+		c.rows = append(c.rows, attemptRow{ai: ai, trace: engine.NewTrace()})
 	}
 	c.busy = true
-	c.winner = -1
 	return c.run
 }
 
@@ -234,19 +234,19 @@ func TestAttemptEvents(t *testing.T) {
 		{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: a1},
 		{Family: netcore.FamilyInet6, SockType: netcore.SockStream, Addr: a2},
 	})
-	d.send(ioMsg{events: []any{evAttempt{run: run, a: netcore.Attempt{Index: 0, Addr: a1, Start: now, Result: netcore.ResultConnecting}}}})
+	d.send(eventsMsg{events: []engine.Event{engine.Attempt{Run: run, Attempt: netcore.Attempt{Index: 0, Addr: a1, Start: now, Result: netcore.ResultConnecting}}}})
 	clock = now.Add(1500 * time.Millisecond)
 	if !d.screenHas("connecting") || !d.screenHas("1.50s") || !d.screenHas("SYN sent") {
 		t.Errorf("running attempt not shown with its elapsed time:\n%s", d.plain())
 	}
 	refused := &netcore.Error{Op: "connect", Class: netcore.ClassTransient, Errno: 111, Err: errors.New("connection refused")}
-	d.send(ioMsg{events: []any{
-		evAttempt{run: run, a: netcore.Attempt{Index: 0, Addr: a1, Start: now, Elapsed: 90 * time.Microsecond,
+	d.send(eventsMsg{events: []engine.Event{
+		engine.Attempt{Run: run, Attempt: netcore.Attempt{Index: 0, Addr: a1, Start: now, Elapsed: 90 * time.Microsecond,
 			Result: netcore.ResultRefused, Class: netcore.ClassTransient, Errno: 111, Local: mustAddr(t, "127.0.0.1:40000"), Err: refused}},
-		evAttempt{run: run, a: netcore.Attempt{Index: 1, Addr: a2, Start: now, Result: netcore.ResultConnecting}},
-		evAttempt{run: run, a: netcore.Attempt{Index: 1, Addr: a2, Start: now, Elapsed: 3 * time.Second,
+		engine.Attempt{Run: run, Attempt: netcore.Attempt{Index: 1, Addr: a2, Start: now, Result: netcore.ResultConnecting}},
+		engine.Attempt{Run: run, Attempt: netcore.Attempt{Index: 1, Addr: a2, Start: now, Elapsed: 3 * time.Second,
 			Result: netcore.ResultTimeout, Class: netcore.ClassTimeout}},
-		evConnectDone{run: run, err: &netcore.Error{Op: "connect", Class: netcore.ClassTimeout, Err: errors.New("timed out")}},
+		engine.ConnectDone{Run: run, Err: &netcore.Error{Op: "connect", Class: netcore.ClassTimeout, Err: errors.New("timed out")}},
 	}})
 	screen := d.plain()
 	for _, want := range []string{"refused", "ECONNREFUSED", "nothing is listening", "transient", "90µs",
@@ -255,12 +255,12 @@ func TestAttemptEvents(t *testing.T) {
 			t.Errorf("attempts panel lacks %q:\n%s", want, screen)
 		}
 	}
-	if d.m.conn.busy {
+	if d.m.att.busy {
 		t.Error("still busy after the run ended")
 	}
 	// A stale run's events change nothing.
-	d.send(ioMsg{events: []any{evAttempt{run: run - 1, a: netcore.Attempt{Index: 0, Result: netcore.ResultConnected}}}})
-	if d.m.conn.rows[0].state != ui.AttemptRefused {
+	d.send(eventsMsg{events: []engine.Event{engine.Attempt{Run: run - 1, Attempt: netcore.Attempt{Index: 0, Result: netcore.ResultConnected}}}})
+	if d.m.att.rows[0].result != netcore.ResultRefused {
 		t.Error("a stale event changed a row")
 	}
 }
@@ -289,23 +289,23 @@ func TestEscCancelsConnect(t *testing.T) {
 	if err := filler.Connect(context.Background(), addr); err != nil {
 		t.Fatal(err)
 	}
-	d.exec(d.m.startConnect([]netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: addr}}))
-	d.pumpUntil("the attempt to start", func() bool { return d.m.conn.rows[0].state == ui.AttemptConnecting })
-	if !d.m.busy() {
+	d.exec(d.m.att.connect([]netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: addr}}))
+	d.pumpUntil("the attempt to start", func() bool { return d.m.att.rows[0].started && d.m.att.rows[0].result == netcore.ResultConnecting })
+	if d.m.running() == "" {
 		t.Fatal("not busy while connecting")
 	}
 	d.key("esc")
-	d.pumpUntil("the cancel", func() bool { return !d.m.conn.busy })
-	if st := d.m.conn.rows[0].state; st != ui.AttemptCancelled {
+	d.pumpUntil("the cancel", func() bool { return !d.m.att.busy })
+	if st := d.m.att.rows[0].result; st != netcore.ResultCancelled {
 		t.Errorf("after esc the attempt is %v", st)
 	}
 	d.waitScreen("cancelled")
 }
 
 // openPair makes a socketpair through the sockets panel.
-func openPair(t *testing.T, d *driver) (*sockEntry, *sockEntry) {
+func openPair(t *testing.T, d *driver) (*engine.Sock, *engine.Sock) {
 	t.Helper()
-	d.m.setFocus(ui.PanelSockets)
+	d.m.setFocus(ui.PanelSockets, true)
 	d.key("p")
 	d.pumpUntil("the pair", func() bool { return len(d.m.socks.all) >= 2 })
 	return d.m.socks.all[len(d.m.socks.all)-2], d.m.socks.all[len(d.m.socks.all)-1]
@@ -314,10 +314,10 @@ func openPair(t *testing.T, d *driver) (*sockEntry, *sockEntry) {
 func TestSocketpairSendReceive(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
 	a, b := openPair(t, d)
-	if a.kind() != "pair" || !strings.Contains(d.plain(), "pair #") {
+	if a.Kind() != "pair" || !strings.Contains(d.plain(), "pair #") {
 		t.Fatalf("pair not listed:\n%s", d.plain())
 	}
-	d.m.socks.selectID(a.id)
+	d.m.socks.selectSock(a)
 	d.key("enter") // to the send line
 	if d.m.focus != ui.PanelSend {
 		t.Fatalf("focus %v", d.m.focus)
@@ -327,9 +327,9 @@ func TestSocketpairSendReceive(t *testing.T) {
 		t.Errorf("no preview:\n%s", d.plain())
 	}
 	d.key("enter")
-	d.pumpUntil("b to receive", func() bool { return b.store.Stats().RxBytes == 7 })
-	d.pumpUntil("a to record", func() bool { return a.store.Stats().TxBytes == 7 })
-	if got := a.store.Data(0); string(got) != "hello\r\n" {
+	d.pumpUntil("b to receive", func() bool { return b.Store().Stats().RxBytes == 7 })
+	d.pumpUntil("a to record", func() bool { return a.Store().Stats().TxBytes == 7 })
+	if got := a.Store().Data(0); string(got) != "hello\r\n" {
 		t.Errorf("sent %q", got)
 	}
 	if !d.screenHas("68 65 6c 6c 6f 0d 0a") || !d.screenHas("hello__") {
@@ -348,7 +348,7 @@ func TestSocketpairSendReceive(t *testing.T) {
 	d.key("ctrl+t")
 	d.typeText("00 ff")
 	d.key("enter")
-	d.pumpUntil("b to get the hex bytes", func() bool { return b.store.Stats().RxBytes == 9 })
+	d.pumpUntil("b to get the hex bytes", func() bool { return b.Store().Stats().RxBytes == 9 })
 	d.key("ctrl+t", "ctrl+l")
 	if endings[d.m.send.ending].name != "LF" {
 		t.Errorf("ending %s", endings[d.m.send.ending].name)
@@ -358,15 +358,15 @@ func TestSocketpairSendReceive(t *testing.T) {
 func TestBadSendLineChangesNothing(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
 	a, _ := openPair(t, d)
-	d.m.socks.selectID(a.id)
+	d.m.socks.selectSock(a)
 	d.key("enter")
 	d.typeText(`bad\q`)
 	if !d.screenHas("nothing will be sent") {
 		t.Errorf("no live parse error:\n%s", d.plain())
 	}
 	d.key("enter")
-	if !strings.Contains(d.m.status, "nothing sent") || d.m.statusLvl != ui.LevelError {
-		t.Errorf("status %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "nothing sent") || d.m.c.statusLevel != ui.LevelError {
+		t.Errorf("status %q", d.m.c.status)
 	}
 	if v := d.m.send.input.Value(); v != `bad\q` {
 		t.Errorf("the line changed to %q", v)
@@ -374,7 +374,7 @@ func TestBadSendLineChangesNothing(t *testing.T) {
 	if n := strings.Count(d.plain(), "unknown escape"); n != 2 { // preview and status line
 		t.Errorf("%d mentions of the error", n)
 	}
-	if a.store.Stats().TxBytes != 0 || len(d.m.send.history) != 0 {
+	if a.Store().Stats().TxBytes != 0 || len(d.m.send.history) != 0 {
 		t.Error("something was sent or kept")
 	}
 	// Hex mode with an odd digit count.
@@ -384,8 +384,8 @@ func TestBadSendLineChangesNothing(t *testing.T) {
 	}
 	d.typeText("abc")
 	d.key("enter")
-	if !strings.Contains(d.m.status, "odd number") || a.store.Stats().TxBytes != 0 {
-		t.Errorf("hex error: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "odd number") || a.Store().Stats().TxBytes != 0 {
+		t.Errorf("hex error: %q", d.m.c.status)
 	}
 }
 
@@ -432,14 +432,21 @@ var hostile = []byte("\x1b[2J\x1b]0;pwned\x07\x1b]52;c;aGk=\x07\x1b[6n\x9b31m\x0
 func TestHostileBytesNeverReachTheTerminal(t *testing.T) {
 	for _, cfg := range []Config{{}, {NoColor: true}, {Theme: "light"}} {
 		d := newDriver(t, cfg, 200, 60)
-		a, b := openPair(t, d)
-		evilPath := "/tmp/\x1b]0;title\x07\x1b[2J.sock"
-		evilAddr, err := netcore.UnixAddr(evilPath)
+		_, b := openPair(t, d)
+		// A connection to a UNIX socket whose path holds escapes.
+		evilAddr, err := netcore.UnixAddr(filepath.Join(t.TempDir(), "\x1b]0;title\x07\x1b[2J.sock"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		a.peer = evilAddr
-		d.m.socks.selectID(a.id)
+		ln, err := netcore.Listen(evilAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		d.exec(d.m.att.connect([]netcore.AddrInfo{{Family: netcore.FamilyUnix, SockType: netcore.SockStream, Addr: evilAddr}}))
+		d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 3 })
+		a := d.m.socks.all[2]
+		d.m.socks.selectSock(a)
 		check := func(wants ...string) {
 			t.Helper()
 			frame := d.view()
@@ -452,15 +459,13 @@ func TestHostileBytesNeverReachTheTerminal(t *testing.T) {
 			}
 		}
 		// Bytes from the peer: only hex and glyphs.
-		d.send(ioMsg{events: []any{
-			evData{id: a.id, dir: capture.Received, t: time.Now(), data: hostile},
-			evData{id: a.id, dir: capture.Received, t: time.Now(), peer: "\x1b[6n\x9b" + "evil", data: []byte("x")},
-		}})
+		a.Store().Append(capture.Received, time.Now(), "", hostile)
+		a.Store().Append(capture.Received, time.Now(), "\x1b[6n\x9b"+"evil", []byte("x"))
 		check("1b 5b 32 4a 1b 5d 30 3b", "35 32 3b 63 3b 61 47 6b 3d 07 1b 5b 36 6e 9b 33", "31 6d 07 08 0d ff fe 21",
 			"•[2J•]0;pwned••]", "52;c;aGk=••[6n×3", "1m••_××!",
 			"␛]0;title␇␛[2J.sock", "from ␛[6n�evil")
 		// An error string from the system.
-		d.send(ioMsg{events: []any{evReadErr{id: b.id, err: errors.New("\x1b]52;c;Zm9v\x07 broken \x1b[2J"), fatal: false}}})
+		d.send(eventsMsg{events: []engine.Event{engine.ReceiveFailed{Sock: b, Err: errors.New("\x1b]52;c;Zm9v\x07 broken \x1b[2J")}}})
 		check("␛]52;c;Zm9v␇ broken ␛[2J")
 		// A canonical name with escapes, as a hostile DNS answer could give.
 		d.m.res.gen++
@@ -469,7 +474,7 @@ func TestHostileBytesNeverReachTheTerminal(t *testing.T) {
 			Addr: mustAddr(t, "127.0.0.1:1"), CanonName: "evil\x1b]0;x\x07\x1b[2J.example"}}})
 		check("canonical evil␛]0;x␇␛[2J.example")
 		// Every overlay, too.
-		d.m.setFocus(ui.PanelSockets)
+		d.m.setFocus(ui.PanelSockets, true)
 		d.key("s")
 		check("System calls")
 		d.key("esc", "?")
@@ -481,7 +486,7 @@ func TestHostileBytesNeverReachTheTerminal(t *testing.T) {
 
 func TestListenerAcceptsTwoClients(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
-	d.m.setFocus(ui.PanelSockets)
+	d.m.setFocus(ui.PanelSockets, true)
 	d.key("l")
 	if d.m.prompt == nil || !d.screenHas("listen on") {
 		t.Fatalf("no listen prompt:\n%s", d.plain())
@@ -489,8 +494,8 @@ func TestListenerAcceptsTwoClients(t *testing.T) {
 	d.key("enter")
 	d.pumpUntil("the listener", func() bool { return len(d.m.socks.all) == 1 })
 	l := d.m.socks.all[0]
-	if !l.listener || l.local.Port() == 0 {
-		t.Fatalf("listener %+v", l.local)
+	if !l.IsListener() || l.Local().Port() == 0 {
+		t.Fatalf("listener %s", l.Describe())
 	}
 	var clients []*netcore.Socket
 	defer func() {
@@ -504,7 +509,7 @@ func TestListenerAcceptsTwoClients(t *testing.T) {
 			t.Fatal(err)
 		}
 		clients = append(clients, c)
-		if err := c.Connect(context.Background(), l.local); err != nil {
+		if err := c.Connect(context.Background(), l.Local()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -516,29 +521,29 @@ func TestListenerAcceptsTwoClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := d.m.socks.all[2]
-	d.pumpUntil("the ping", func() bool { return second.store.Stats().RxBytes == 4 })
+	d.pumpUntil("the ping", func() bool { return second.Store().Stats().RxBytes == 4 })
 
 	// Shutdown write, then close, then remove.
-	d.m.socks.selectID(second.id)
+	d.m.socks.selectSock(second)
 	d.key("w")
-	d.pumpUntil("the shutdown", func() bool { return second.writeShut })
+	d.pumpUntil("the shutdown", func() bool { return second.Status().WriteShut })
 	buf := make([]byte, 8)
 	n, err := clients[1].Receive(netcore.WithCallTimeout(context.Background(), 2*time.Second), buf, 0)
 	if err != nil || n != 0 {
 		t.Errorf("the client did not see end of stream: %d, %v", n, err)
 	}
 	d.key("w")
-	if !strings.Contains(d.m.status, "already") {
-		t.Errorf("second w: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "already") {
+		t.Errorf("second w: %q", d.m.c.status)
 	}
 	d.key("x")
-	d.pumpUntil("the close", func() bool { return second.state == "closed" })
+	d.pumpUntil("the close", func() bool { return second.Status().Closed })
 	d.key("x")
 	if len(d.m.socks.all) != 2 {
 		t.Errorf("x on a closed socket left %d rows", len(d.m.socks.all))
 	}
 	// The syscall log of the listener shows its accepts.
-	d.m.socks.selectID(l.id)
+	d.m.socks.selectSock(l)
 	d.key("s")
 	if !d.screenHas("accept(") || !d.screenHas("listen(") {
 		t.Errorf("listener syscalls:\n%s", d.plain())
@@ -548,57 +553,55 @@ func TestListenerAcceptsTwoClients(t *testing.T) {
 
 func TestUDPDestinationField(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
-	d.m.setFocus(ui.PanelSockets)
+	d.m.setFocus(ui.PanelSockets, true)
 	// Two unconnected UDP sockets: one talks to the other.
 	for range 2 {
 		d.key("u", "enter")
 	}
 	d.pumpUntil("two UDP sockets", func() bool { return len(d.m.socks.all) == 2 })
 	a, b := d.m.socks.all[0], d.m.socks.all[1]
-	d.m.socks.selectID(a.id)
+	d.m.socks.selectSock(a)
 	d.key("enter")
-	if !d.m.showDest() || !d.screenHas("to ") {
+	if !d.m.send.showDest() || !d.screenHas("to ") {
 		t.Fatalf("no destination field:\n%s", d.plain())
 	}
 	d.typeText("ping")
 	d.key("enter")
-	if !strings.Contains(d.m.status, "destination") {
-		t.Errorf("no destination: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "destination") {
+		t.Errorf("no destination: %q", d.m.c.status)
 	}
 	d.key("shift+tab")
 	if !d.m.send.destFocused {
 		t.Fatal("shift+tab did not reach the destination")
 	}
-	d.typeText(b.local.String())
+	d.typeText(b.Local().String())
 	d.key("tab", "enter")
-	d.pumpUntil("the datagram", func() bool { return b.store.Stats().RxBytes == 6 })
-	if c := b.store.Chunk(0); c.Peer != a.local.String() {
-		t.Errorf("peer %q, want %q", c.Peer, a.local)
+	d.pumpUntil("the datagram", func() bool { return b.Store().Stats().RxBytes == 6 })
+	if c := b.Store().Chunk(0); c.Peer != a.Local().String() {
+		t.Errorf("peer %q, want %q", c.Peer, a.Local())
 	}
 }
 
 func TestHexScrollFilterSearchExport(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
 	a, _ := openPair(t, d)
-	var evs []any
 	for i := range 40 {
 		dir := capture.Received
 		if i%2 == 0 {
 			dir = capture.Sent
 		}
-		evs = append(evs, evData{id: a.id, dir: dir, t: time.Now(), data: []byte(fmt.Sprintf("line %02d of the capture, long enough\r\n", i))})
+		a.Store().Append(dir, time.Now(), "", []byte(fmt.Sprintf("line %02d of the capture, long enough\r\n", i)))
 	}
-	d.send(ioMsg{events: evs})
-	d.m.socks.selectID(a.id)
-	d.m.setFocus(ui.PanelHex)
-	if !a.hex.follow || !d.screenHas("line 39") {
+	d.m.socks.selectSock(a)
+	d.m.setFocus(ui.PanelHex, true)
+	if !d.m.hex.state(a).follow || !d.screenHas("line 39") {
 		t.Fatalf("not following the tail:\n%s", d.plain())
 	}
 	d.key("up")
-	if a.hex.follow {
+	if d.m.hex.state(a).follow {
 		t.Error("scrolling up still follows")
 	}
-	d.send(ioMsg{events: []any{evData{id: a.id, dir: capture.Received, t: time.Now(), data: []byte("NEWEST")}}})
+	a.Store().Append(capture.Received, time.Now(), "", []byte("NEWEST"))
 	if d.screenHas("NEWEST") {
 		t.Error("scrolled up, yet the view jumped to the tail")
 	}
@@ -612,26 +615,26 @@ func TestHexScrollFilterSearchExport(t *testing.T) {
 	}
 	d.key("pgdown", "pgup")
 	d.send(tea.MouseWheelMsg{X: 10, Y: d.m.layout.Panels[ui.PanelHex].Y + 2, Button: tea.MouseWheelDown})
-	if d.m.selected().hex.top == 0 {
+	if d.m.hex.state(a).top == 0 {
 		t.Error("the wheel did not scroll")
 	}
 
 	d.key("f")
-	if a.hex.filter != capture.OnlySent || d.screenHas("◀ received") {
+	if d.m.hex.state(a).filter != capture.OnlySent || d.screenHas("◀ received") {
 		t.Errorf("filter sent:\n%s", d.plain())
 	}
 	d.key("f", "f")
-	if a.hex.filter != capture.All {
+	if d.m.hex.state(a).filter != capture.All {
 		t.Error("filter did not cycle back")
 	}
 
 	d.key("/")
 	d.typeText("line 0")
 	d.key("enter")
-	d.pumpUntil("the match", func() bool { return a.hex.match >= 0 })
-	first := a.hex.match
+	d.pumpUntil("the match", func() bool { return d.m.hex.state(a).match >= 0 })
+	first := d.m.hex.state(a).match
 	d.key("n")
-	d.pumpUntil("the next match", func() bool { return a.hex.match != first })
+	d.pumpUntil("the next match", func() bool { return d.m.hex.state(a).match != first })
 	d.key("/")
 	for range 10 {
 		d.key("backspace")
@@ -639,7 +642,7 @@ func TestHexScrollFilterSearchExport(t *testing.T) {
 	d.typeText("hex:4e 45 57")
 	d.key("enter")
 	d.pumpUntil("the hex match", func() bool {
-		rows := a.store.RowsAt(a.hex.filter, a.hex.match, 1)
+		rows := a.Store().RowsAt(d.m.hex.state(a).filter, d.m.hex.state(a).match, 1)
 		return len(rows) == 1 && bytes.Contains(rows[0].Bytes, []byte("NEW"))
 	})
 
@@ -668,7 +671,7 @@ func TestHexScrollFilterSearchExport(t *testing.T) {
 		path := filepath.Join(dir, "out-"+c.key)
 		d.typeText(path)
 		d.key("enter")
-		d.pumpUntil("the export", func() bool { return strings.Contains(d.m.status, path) })
+		d.pumpUntil("the export", func() bool { return strings.Contains(d.m.c.status, path) })
 		got, err := os.ReadFile(path)
 		if err != nil || !c.want(got) {
 			t.Errorf("export %s: %v %q", c.key, err, got)
@@ -680,18 +683,16 @@ func TestHexScrollFilterSearchExport(t *testing.T) {
 		}
 		d.typeText(path)
 		d.key("enter")
-		d.pumpUntil("the refusal", func() bool { return strings.Contains(d.m.status, "exists") })
+		d.pumpUntil("the refusal", func() bool { return strings.Contains(d.m.c.status, "exists") })
 	}
 }
 
 func TestCaptureLimitSaysWhatWasDropped(t *testing.T) {
 	d := newDriver(t, Config{CaptureLimit: 64}, 120, 40)
 	a, _ := openPair(t, d)
-	d.m.socks.selectID(a.id)
-	d.send(ioMsg{events: []any{
-		evData{id: a.id, dir: capture.Received, t: time.Now(), data: bytes.Repeat([]byte("a"), 100)},
-		evData{id: a.id, dir: capture.Received, t: time.Now(), data: bytes.Repeat([]byte("b"), 30)},
-	}})
+	d.m.socks.selectSock(a)
+	a.Store().Append(capture.Received, time.Now(), "", bytes.Repeat([]byte("a"), 100))
+	a.Store().Append(capture.Received, time.Now(), "", bytes.Repeat([]byte("b"), 30))
 	if !d.screenHas("dropped") || !d.screenHas("rx 130B") {
 		t.Errorf("drops not shown with exact counters:\n%s", d.plain())
 	}
@@ -705,16 +706,16 @@ func TestOptionsView(t *testing.T) {
 	}
 	defer ln.Close()
 	addr, _ := ln.LocalAddr()
-	d.exec(d.m.startConnect([]netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: addr}}))
+	d.exec(d.m.att.connect([]netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: addr}}))
 	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
-	d.m.setFocus(ui.PanelSockets)
+	d.m.setFocus(ui.PanelSockets, true)
 	d.key("o")
-	d.pumpUntil("the options", func() bool { return len(d.m.opts.rows) > 0 && !d.m.opts.busy })
+	d.pumpUntil("the options", func() bool { return len(d.opts().rows) > 0 && !d.opts().busy })
 	if !d.screenHas("SO_RCVBUF") || !d.screenHas("TCP_NODELAY") {
 		t.Fatalf("options:\n%s", d.plain())
 	}
 	find := func(name string) int {
-		for i, r := range d.m.opts.rows {
+		for i, r := range d.opts().rows {
 			if r.Opt.Name == name {
 				return i
 			}
@@ -722,16 +723,16 @@ func TestOptionsView(t *testing.T) {
 		t.Fatalf("no %s", name)
 		return -1
 	}
-	value := func(name string) string { return d.m.opts.rows[find(name)].Value.String() }
+	value := func(name string) string { return d.opts().rows[find(name)].Value.String() }
 
 	// Space toggles a boolean, read back from the kernel.
-	d.m.opts.sel = find("SO_KEEPALIVE")
+	d.opts().sel = find("SO_KEEPALIVE")
 	before := value("SO_KEEPALIVE")
 	d.key("space")
-	d.pumpUntil("the toggle", func() bool { return !d.m.opts.busy && value("SO_KEEPALIVE") != before })
+	d.pumpUntil("the toggle", func() bool { return !d.opts().busy && value("SO_KEEPALIVE") != before })
 
 	// A number: a bad value says so and changes nothing.
-	d.m.opts.sel = find("IP_TTL")
+	d.opts().sel = find("IP_TTL")
 	ttl := value("IP_TTL")
 	d.key("enter")
 	for range 5 {
@@ -739,8 +740,8 @@ func TestOptionsView(t *testing.T) {
 	}
 	d.typeText("lots")
 	d.key("enter")
-	if !strings.Contains(d.m.status, "nothing changed") || d.m.opts.busy {
-		t.Errorf("bad value: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "nothing changed") || d.opts().busy {
+		t.Errorf("bad value: %q", d.m.c.status)
 	}
 	if value("IP_TTL") != ttl {
 		t.Error("a bad value changed the option")
@@ -752,9 +753,9 @@ func TestOptionsView(t *testing.T) {
 	}
 	d.typeText("99")
 	d.key("enter")
-	d.pumpUntil("the new TTL", func() bool { return !d.m.opts.busy && value("IP_TTL") == "99" })
+	d.pumpUntil("the new TTL", func() bool { return !d.opts().busy && value("IP_TTL") == "99" })
 	// A value the kernel refuses: nothing changes, the error is shown.
-	d.m.opts.sel = find("TCP_CONGESTION")
+	d.opts().sel = find("TCP_CONGESTION")
 	cc := value("TCP_CONGESTION")
 	d.key("enter")
 	for range 20 {
@@ -762,56 +763,56 @@ func TestOptionsView(t *testing.T) {
 	}
 	d.typeText("no-such-algorithm")
 	d.key("enter")
-	d.pumpUntil("the refusal", func() bool { return !d.m.opts.busy && d.m.opts.err != "" })
+	d.pumpUntil("the refusal", func() bool { return !d.opts().busy && d.opts().err != "" })
 	if value("TCP_CONGESTION") != cc {
 		t.Error("a refused value changed the option")
 	}
 	// Read-only options say so.
-	d.m.opts.sel = find("SO_TYPE")
+	d.opts().sel = find("SO_TYPE")
 	d.key("enter")
-	if !strings.Contains(d.m.status, "read-only") || d.m.opts.editing {
-		t.Errorf("read-only: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "read-only") || d.opts().editing {
+		t.Errorf("read-only: %q", d.m.c.status)
 	}
 	d.key("esc")
-	if d.m.overlay != overlayNone {
+	if d.m.overlay != nil {
 		t.Error("esc did not close the options")
 	}
 }
 
 func TestKeysSayWhyNot(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
-	d.m.setFocus(ui.PanelSockets)
+	d.m.setFocus(ui.PanelSockets, true)
 	for _, k := range []string{"x", "r", "w", "o", "s"} {
-		d.m.status = ""
+		d.m.c.status = ""
 		d.key(k)
-		if !strings.Contains(d.m.status, "no socket") {
-			t.Errorf("%s with no socket: %q", k, d.m.status)
+		if !strings.Contains(d.m.c.status, "no socket") {
+			t.Errorf("%s with no socket: %q", k, d.m.c.status)
 		}
 	}
-	d.m.setFocus(ui.PanelHex)
-	d.m.status = ""
+	d.m.setFocus(ui.PanelHex, true)
+	d.m.c.status = ""
 	d.key("f")
-	if !strings.Contains(d.m.status, "no socket") {
-		t.Errorf("f in the hex view: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "no socket") {
+		t.Errorf("f in the hex view: %q", d.m.c.status)
 	}
-	d.m.setFocus(ui.PanelAttempts)
+	d.m.setFocus(ui.PanelAttempts, true)
 	d.key("s")
-	if !strings.Contains(d.m.status, "no attempts") {
-		t.Errorf("s in attempts: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "no attempts") {
+		t.Errorf("s in attempts: %q", d.m.c.status)
 	}
 	d.key("Z")
-	if !strings.Contains(d.m.status, "does nothing") {
-		t.Errorf("unbound key: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "does nothing") {
+		t.Errorf("unbound key: %q", d.m.c.status)
 	}
 	d.key("?")
-	if d.m.overlay != overlayHelp || !d.screenHas("Keys for the Attempts panel") {
+	if _, ok := d.m.overlay.(*helpOverlay); !ok || !d.screenHas("Keys for the Attempts panel") {
 		t.Errorf("full help:\n%s", d.plain())
 	}
 	d.key("?")
-	d.m.setFocus(ui.PanelSend)
+	d.m.setFocus(ui.PanelSend, true)
 	d.key("enter")
-	if !strings.Contains(d.m.status, "no socket selected") {
-		t.Errorf("send with no socket: %q", d.m.status)
+	if !strings.Contains(d.m.c.status, "no socket selected") {
+		t.Errorf("send with no socket: %q", d.m.c.status)
 	}
 }
 
@@ -826,7 +827,7 @@ func TestQuitClosesEverything(t *testing.T) {
 		t.Fatal("q did not quit")
 	}
 	d.m.Shutdown()
-	if !a.sock.IsClosed() || !b.sock.IsClosed() {
+	if !a.Socket().IsClosed() || !b.Socket().IsClosed() {
 		t.Error("sockets left open")
 	}
 }
@@ -844,8 +845,8 @@ func TestTargetConnectsAtOnce(t *testing.T) {
 		t.Errorf("focus %v after connecting to a TARGET", d.m.focus)
 	}
 	d2 := newDriver(t, Config{Target: "nonsense"}, 120, 40)
-	if d2.m.res.err == "" && !strings.Contains(d2.m.status, "bad target") {
-		t.Errorf("bad TARGET: %q / %q", d2.m.res.err, d2.m.status)
+	if d2.m.res.err == "" && !strings.Contains(d2.m.c.status, "bad target") {
+		t.Errorf("bad TARGET: %q / %q", d2.m.res.err, d2.m.c.status)
 	}
 }
 
@@ -864,11 +865,11 @@ func TestLabListFillsTheTarget(t *testing.T) {
 	}
 	d.pumpUntil("the rows", func() bool { return len(d.m.res.rows) == 1 })
 	// c on a lab row resolves and connects at once.
-	d.m.setFocus(ui.PanelLab)
+	d.m.setFocus(ui.PanelLab, true)
 	d.key("up", "c")
-	d.pumpUntil("the attempt", func() bool { return len(d.m.conn.rows) == 1 && !d.m.conn.busy })
-	if d.m.conn.rows[0].ai.Addr != svc.Addr {
-		t.Errorf("connected to %v", d.m.conn.rows[0].ai.Addr)
+	d.pumpUntil("the attempt", func() bool { return len(d.m.att.rows) == 1 && !d.m.att.busy })
+	if d.m.att.rows[0].ai.Addr != svc.Addr {
+		t.Errorf("connected to %v", d.m.att.rows[0].ai.Addr)
 	}
 	d.m.Shutdown()
 	if !lab.closed {
@@ -887,14 +888,15 @@ func (f *fakeLab) Close() error           { f.closed = true; return nil }
 func TestMouse(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
 	a, b := openPair(t, d)
-	sockets := ui.ListArea(d.m.layout, ui.PanelSockets)
-	d.m.setFocus(ui.PanelLab)
+	in := d.m.layout.Inner(ui.PanelSockets)
+	sockets := ui.Rect{X: in.X, Y: in.Y + ui.SocketsList.Top}
+	d.m.setFocus(ui.PanelLab, true)
 	d.send(tea.MouseClickMsg{X: sockets.X + 2, Y: sockets.Y + 1, Button: tea.MouseLeft})
-	if d.m.focus != ui.PanelSockets || d.m.selected() != b {
-		t.Errorf("click: focus %v selected %v", d.m.focus, d.m.selected().id)
+	if d.m.focus != ui.PanelSockets || d.m.socks.selected() != b {
+		t.Errorf("click: focus %v selected %v", d.m.focus, d.m.socks.selected().ID())
 	}
 	d.send(tea.MouseWheelMsg{X: sockets.X + 2, Y: sockets.Y, Button: tea.MouseWheelUp})
-	if d.m.selected() != a {
+	if d.m.socks.selected() != a {
 		t.Error("the wheel did not move the selection")
 	}
 }
@@ -906,4 +908,14 @@ func mustAddr(t *testing.T, s string) netcore.Addr {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// opts returns the open options overlay.
+func (d *driver) opts() *optionsOverlay {
+	d.t.Helper()
+	o, ok := d.m.overlay.(*optionsOverlay)
+	if !ok {
+		d.t.Fatalf("no options overlay open:\n%s", d.plain())
+	}
+	return o
 }

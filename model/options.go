@@ -7,19 +7,22 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/sys/unix"
 
+	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/ui"
 )
 
-// optionsState is the options view of one socket.
-type optionsState struct {
-	id      int
+// optionsOverlay lists every option of one socket with its value; space
+// toggles a boolean, enter edits a value. Every change is read back.
+type optionsOverlay struct {
+	c       *common
+	sock    *engine.Sock
 	title   string
 	rows    []netcore.OptionReading
 	sel     int
 	off     int
+	page    int
 	busy    bool
 	err     string
 	editing bool
@@ -27,35 +30,33 @@ type optionsState struct {
 	gen     int
 }
 
+func newOptionsOverlay(c *common, k *engine.Sock) *optionsOverlay {
+	return &optionsOverlay{c: c, sock: k, title: k.Describe(), busy: true, page: 1}
+}
+
 type optionsMsg struct {
-	id, gen int
+	o       *optionsOverlay
+	gen     int
 	rows    []netcore.OptionReading
 	err     error  // the failure of a change, if one was made
 	changed string // the option changed
 	value   string
 }
 
-// openOptions opens the options view of e and reads every option.
-func (m *Model) openOptions(e *sockEntry) tea.Cmd {
-	switch {
-	case e == nil:
-		return m.info("no socket selected")
-	case e.closed:
-		return m.info(fmt.Sprintf("#%d is closed: it has no options to read", e.id))
-	}
-	m.opts = optionsState{id: e.id, title: e.describe(), busy: true}
-	m.overlay = overlayOptions
-	return m.readOptions(e, nil, netcore.OptValue{})
-}
+func (o *optionsOverlay) Busy() bool      { return o.busy }
+func (o *optionsOverlay) Running() string { return "reading options" }
+func (o *optionsOverlay) Typing() bool    { return o.editing }
 
-// readOptions sets one option first when set is given, then reads them all
+func (o *optionsOverlay) SetSize(_, h int) { o.page = ui.OptionsListHeight(h) }
+
+// read sets one option first when set is given, then reads them all
 // again, in the background.
-func (m *Model) readOptions(e *sockEntry, set *netcore.SockOpt, v netcore.OptValue) tea.Cmd {
-	m.opts.gen++
-	m.opts.busy = true
-	s, id, gen := e.sock, e.id, m.opts.gen
-	return m.cmd(func() tea.Msg {
-		msg := optionsMsg{id: id, gen: gen}
+func (o *optionsOverlay) read(set *netcore.SockOpt, v netcore.OptValue) tea.Cmd {
+	o.gen++
+	o.busy = true
+	s, gen := o.sock.Socket(), o.gen
+	return o.c.cmd(func() tea.Msg {
+		msg := optionsMsg{o: o, gen: gen}
 		if set != nil {
 			msg.changed = set.Name
 			msg.value = v.String()
@@ -66,11 +67,25 @@ func (m *Model) readOptions(e *sockEntry, set *netcore.SockOpt, v netcore.OptVal
 	})
 }
 
-func (m *Model) handleOptions(msg optionsMsg) tea.Cmd {
-	o := &m.opts
-	if msg.id != o.id || msg.gen != o.gen {
-		return nil
+func (o *optionsOverlay) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case optionsMsg:
+		if msg.o == o && msg.gen == o.gen {
+			return o.loaded(msg)
+		}
+	case scrollMsg:
+		o.sel = max(0, min(o.sel+msg.rows/3, len(o.rows)-1))
+	case tea.PasteMsg:
+		if o.editing {
+			var cmd tea.Cmd
+			o.input, cmd = o.input.Update(msg)
+			return cmd
+		}
 	}
+	return nil
+}
+
+func (o *optionsOverlay) loaded(msg optionsMsg) tea.Cmd {
 	o.busy = false
 	o.rows = msg.rows
 	o.sel = max(0, min(o.sel, len(o.rows)-1))
@@ -79,7 +94,7 @@ func (m *Model) handleOptions(msg optionsMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		o.err = msg.changed + ": " + errText(msg.err)
-		return m.fail(o.err + " · nothing changed")
+		return o.c.fail(o.err + " · nothing changed")
 	}
 	o.err = ""
 	now := ""
@@ -92,44 +107,36 @@ func (m *Model) handleOptions(msg optionsMsg) tea.Cmd {
 	if now != "" && now != msg.value {
 		text += fmt.Sprintf("; the kernel now reports %s", now)
 	}
-	return m.okay(text)
+	return o.c.okay(text)
 }
 
-func (m *Model) optionsKey(msg tea.KeyPressMsg) tea.Cmd {
-	o := &m.opts
-	k := m.keys
-	e := m.socks.byID(o.id)
+func (o *optionsOverlay) HandleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := o.c.keys.Options
 	if o.editing {
-		switch msg.String() {
-		case "esc":
+		switch {
+		case key.Matches(msg, k.Cancel):
 			o.editing = false
-			return m.info("edit cancelled: nothing changed")
-		case "enter":
-			return m.commitOption(e)
+			return o.c.info("edit cancelled: nothing changed")
+		case key.Matches(msg, k.Submit):
+			return o.commit()
 		}
 		var cmd tea.Cmd
 		o.input, cmd = o.input.Update(msg)
 		return cmd
 	}
 	switch {
-	case key.Matches(msg, k.Cancel), key.Matches(msg, k.Options):
-		m.overlay = overlayNone
-		return nil
-	case key.Matches(msg, k.ForceQuit), key.Matches(msg, k.Quit):
-		return m.quit()
+	case key.Matches(msg, k.Close):
+		return o.c.emit(closeOverlayMsg{})
 	case key.Matches(msg, k.Toggle):
-		return m.toggleOption(e)
-	case key.Matches(msg, k.SetValue):
-		return m.editOption()
+		return o.toggle()
+	case key.Matches(msg, k.Edit):
+		return o.edit()
 	}
-	if m.listKey(msg, &o.sel, len(o.rows), ui.OptionsListHeight(m.layout)) {
-		return nil
-	}
+	o.c.keys.List.move(msg, &o.sel, len(o.rows), o.page)
 	return nil
 }
 
-func (m *Model) currentOption() (netcore.OptionReading, bool) {
-	o := &m.opts
+func (o *optionsOverlay) current() (netcore.OptionReading, bool) {
 	if o.sel < 0 || o.sel >= len(o.rows) {
 		return netcore.OptionReading{}, false
 	}
@@ -147,39 +154,38 @@ func optionWritable(r netcore.OptionReading) string {
 	return ""
 }
 
-func (m *Model) toggleOption(e *sockEntry) tea.Cmd {
-	r, ok := m.currentOption()
+func (o *optionsOverlay) toggle() tea.Cmd {
+	r, ok := o.current()
 	switch {
 	case !ok:
 		return nil
-	case m.opts.busy:
-		return m.info("still reading the options…")
-	case e == nil || e.closed:
-		return m.fail("the socket is closed")
+	case o.busy:
+		return o.c.info("still reading the options…")
+	case o.sock.Status().Closed:
+		return o.c.fail("the socket is closed")
 	case r.Opt.Type != netcore.OptBool:
-		return m.info(r.Opt.Name + " is not a boolean: enter edits its value")
+		return o.c.info(r.Opt.Name + " is not a boolean: enter edits its value")
 	}
 	if why := optionWritable(r); why != "" {
-		return m.fail(why)
+		return o.c.fail(why)
 	}
 	if r.Err != nil {
-		return m.fail(r.Opt.Name + ": cannot read its value: " + errText(r.Err))
+		return o.c.fail(r.Opt.Name + ": cannot read its value: " + errText(r.Err))
 	}
 	opt := r.Opt
-	return m.readOptions(e, &opt, netcore.OptValue{Type: netcore.OptBool, Bool: !r.Value.Bool})
+	return o.read(&opt, netcore.OptValue{Type: netcore.OptBool, Bool: !r.Value.Bool})
 }
 
-func (m *Model) editOption() tea.Cmd {
-	r, ok := m.currentOption()
+func (o *optionsOverlay) edit() tea.Cmd {
+	r, ok := o.current()
 	if !ok {
 		return nil
 	}
 	if why := optionWritable(r); why != "" {
-		return m.fail(why)
+		return o.c.fail(why)
 	}
-	o := &m.opts
 	o.editing = true
-	o.input = newInput(m.styles, hintFor(r.Opt), 200)
+	o.input = newInput(o.c.styles, hintFor(r.Opt), 200)
 	if r.Err == nil && !r.Opt.WriteOnly() {
 		v := r.Value.String()
 		if r.Opt.Type == netcore.OptLinger {
@@ -210,10 +216,9 @@ func hintFor(o netcore.SockOpt) string {
 	return "a value"
 }
 
-// commitOption parses the edited value; a bad value changes nothing.
-func (m *Model) commitOption(e *sockEntry) tea.Cmd {
-	o := &m.opts
-	r, ok := m.currentOption()
+// commit parses the edited value; a bad value changes nothing.
+func (o *optionsOverlay) commit() tea.Cmd {
+	r, ok := o.current()
 	if !ok {
 		o.editing = false
 		return nil
@@ -221,48 +226,51 @@ func (m *Model) commitOption(e *sockEntry) tea.Cmd {
 	v, err := netcore.ParseOptValue(r.Opt, o.input.Value())
 	if err != nil {
 		o.err = errText(err)
-		return m.fail(o.err + " · nothing changed")
-	}
-	if e == nil || e.closed {
-		o.editing = false
-		return m.fail("the socket is closed")
+		return o.c.fail(o.err + " · nothing changed")
 	}
 	o.editing = false
+	if o.sock.Status().Closed {
+		return o.c.fail("the socket is closed")
+	}
 	o.err = ""
 	opt := r.Opt
-	return m.readOptions(e, &opt, v)
+	return o.read(&opt, v)
 }
 
-// optionsView fills the options overlay.
-func (m *Model) optionsView() ui.OptionsView {
-	o := &m.opts
+func (o *optionsOverlay) View(w, h int) string {
+	o.off = ui.VisibleOffset(o.sel, o.off, o.page, len(o.rows))
 	v := ui.OptionsView{Selected: o.sel, Offset: o.off, Editing: o.editing, Err: o.err, Busy: o.busy}
 	if o.editing {
 		v.Input = o.input.View()
 	}
 	for _, r := range o.rows {
-		row := ui.OptionRow{
-			Name:      r.Opt.Name,
-			Level:     r.Opt.LevelName(),
-			Type:      r.Opt.Type.String(),
-			Help:      r.Opt.Help,
-			Writable:  optionWritable(r) == "",
-			Available: r.Opt.Available,
-			Bool:      r.Opt.Type == netcore.OptBool,
-		}
-		switch {
-		case r.Opt.WriteOnly():
-			row.Value = "(write-only)"
-		case !r.Opt.Available:
-			row.Value = "n/a"
-		case r.Err != nil:
-			row.Err = shortErr(r.Err)
-		default:
-			row.Value = r.Value.String()
-		}
-		v.Rows = append(v.Rows, row)
+		v.Rows = append(v.Rows, optionRow(r))
 	}
-	return v
+	return ui.RenderOptions(o.c.styles, o.title, v, w, h)
+}
+
+// optionRow is one option as the view shows it.
+func optionRow(r netcore.OptionReading) ui.OptionRow {
+	row := ui.OptionRow{
+		Name:      r.Opt.Name,
+		Level:     r.Opt.LevelName(),
+		Type:      r.Opt.Type.String(),
+		Help:      r.Opt.Help,
+		Writable:  optionWritable(r) == "",
+		Available: r.Opt.Available,
+		Bool:      r.Opt.Type == netcore.OptBool,
+	}
+	switch {
+	case r.Opt.WriteOnly():
+		row.Value = "(write-only)"
+	case !r.Opt.Available:
+		row.Value = "n/a"
+	case r.Err != nil:
+		row.Err = shortErr(r.Err)
+	default:
+		row.Value = r.Value.String()
+	}
+	return row
 }
 
 // shortErr names a failure briefly: its errno, class or text.
@@ -276,66 +284,13 @@ func shortErr(err error) string {
 	return errText(err)
 }
 
-// ---- syscall log ----
-
-// syscallState is the syscall log overlay.
-type syscallState struct {
-	log    *traceLog
-	title  string
-	top    int
-	follow bool
-}
-
-func (m *Model) openSyscalls(log *traceLog, title string) {
-	m.sys = syscallState{log: log, title: title, follow: true}
-	m.overlay = overlaySyscalls
-}
-
-func (m *Model) syscallsTop() int {
-	h := ui.SyscallsHeight(m.layout)
-	n := m.sys.log.len()
-	if m.sys.follow {
-		return max(0, n-h)
+func (o *optionsOverlay) Help() contextKeys {
+	k, l := o.c.keys.Options, o.c.keys.List
+	if o.editing {
+		return contextKeys{short: []key.Binding{k.Submit, k.Cancel}, full: [][]key.Binding{{k.Submit, k.Cancel}}}
 	}
-	return max(0, min(m.sys.top, max(0, n-h)))
-}
-
-func (m *Model) scrollSyscalls(d int) {
-	h := ui.SyscallsHeight(m.layout)
-	n := m.sys.log.len()
-	top := m.syscallsTop() + d
-	if top >= n-h {
-		m.sys.follow = true
-		return
+	return contextKeys{
+		short: []key.Binding{l.Up, l.Down, k.Toggle, k.Edit, k.Close},
+		full:  [][]key.Binding{{k.Toggle, k.Edit, k.Close}, l.nav()},
 	}
-	m.sys.follow = false
-	m.sys.top = max(0, top)
-}
-
-func (m *Model) syscallsKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	if k.scroll(msg, ui.SyscallsHeight(m.layout), m.scrollSyscalls,
-		func() { m.sys.follow, m.sys.top = false, 0 },
-		func() { m.sys.follow = true }) {
-		return nil
-	}
-	switch {
-	case key.Matches(msg, k.Cancel), key.Matches(msg, k.Syscalls):
-		m.overlay = overlayNone
-	case key.Matches(msg, k.Quit):
-		return m.quit()
-	}
-	return nil
-}
-
-func (m *Model) syscallsView() ui.SyscallsView {
-	h := ui.SyscallsHeight(m.layout)
-	top := m.syscallsTop()
-	calls, kept, dropped, hidden := m.sys.log.window(top, h)
-	v := ui.SyscallsView{Top: top, Total: kept, Dropped: dropped, Hidden: hidden, Follow: m.sys.follow}
-	for _, c := range calls {
-		wouldWait := c.Errno == unix.EAGAIN || c.Errno == unix.EINPROGRESS || c.Errno == unix.EALREADY
-		v.Rows = append(v.Rows, ui.SyscallRow{Time: c.Start, Text: c.String(), Failed: c.Errno != 0, WouldWait: wouldWait, Duration: c.Duration})
-	}
-	return v
 }

@@ -1,161 +1,105 @@
 package model
 
 import (
-	"fmt"
-	"strings"
-
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"sockbench/capture"
 	"sockbench/ui"
 )
 
-type promptKind int
-
-const (
-	promptListen promptKind = iota + 1
-	promptUDP
-	promptTimeout
-	promptSearch
-	promptExportChoice
-	promptExportFile
-)
-
-// prompt is a question asked in the status line.
+// prompt is a question asked in the status line: a line of text answered
+// with enter, or a choice answered with one key.
 type prompt struct {
-	kind   promptKind
-	label  string
-	input  textinput.Model
-	sockID int
-	dir    capture.Dir // export: the direction; 0 for the transcript
-	choice bool        // answered by one key, not a line
+	label   string
+	input   textinput.Model
+	choices []choice
+	// answer takes the line; an error keeps the prompt open and shows it.
+	answer func(value string) (tea.Cmd, error)
 }
 
-func (m *Model) openPrompt(kind promptKind) tea.Cmd {
-	p := &prompt{kind: kind}
-	in := newInput(m.styles, "", 256)
-	switch kind {
-	case promptListen:
-		p.label = "listen on (ADDR, PORT or unix:PATH; enter for 127.0.0.1:0):"
-		in.Placeholder = "127.0.0.1:0"
-	case promptUDP:
-		p.label = "UDP socket: LOCAL, or LOCAL -> PEER to connect (enter for 127.0.0.1:0):"
-		in.Placeholder = "127.0.0.1:0 -> 127.0.0.1:9999"
-	case promptTimeout:
-		p.label = "connect timeout (3s, 500ms, 2, or none):"
-		in.SetValue(timeoutText(m.conn.timeout))
-	case promptSearch:
-		e := m.selected()
-		if e == nil {
-			return m.info("no socket selected: nothing to search")
-		}
-		p.sockID = e.id
-		p.label = "search (text with \\x escapes, or hex:68 65):"
-		in.SetValue(e.hex.query)
-	case promptExportChoice:
-		e := m.selected()
-		if e == nil {
-			return m.info("no socket selected: nothing to export")
-		}
-		p.sockID = e.id
-		p.choice = true
-		p.label = fmt.Sprintf("export #%d: r received bytes (raw) · s sent bytes (raw) · t transcript as shown · esc cancels", e.id)
-	}
-	in.SetWidth(max(10, m.width-len(p.label)-6))
+// choice is one answer of a choice prompt.
+type choice struct {
+	key key.Binding
+	act func() tea.Cmd
+}
+
+// newInput makes a text input in the workbench's style.
+func newInput(styles *ui.Styles, placeholder string, limit int) textinput.Model {
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = limit
+	in.SetStyles(styles.Input)
+	return in
+}
+
+// askLine asks for a line of text, starting with value.
+func askLine(c *common, label, value, placeholder string, limit int, answer func(string) (tea.Cmd, error)) tea.Cmd {
+	in := newInput(c.styles, placeholder, limit)
+	in.SetValue(value)
 	in.CursorEnd()
-	m.prompt = p
-	if p.choice {
+	return c.emit(promptMsg{&prompt{label: label, input: in, answer: answer}})
+}
+
+// askChoice asks for one of choices.
+func askChoice(c *common, label string, choices ...choice) tea.Cmd {
+	return c.emit(promptMsg{&prompt{label: label, choices: choices}})
+}
+
+// open focuses the prompt's input for a screen width wide.
+func (p *prompt) open(width int) tea.Cmd {
+	if p.choices != nil {
 		return nil
 	}
-	p.input = in
+	p.setWidth(width)
 	return p.input.Focus()
 }
 
-// openExportFile asks for the file name of an export.
-func (m *Model) openExportFile(id int, dir capture.Dir) tea.Cmd {
-	p := &prompt{kind: promptExportFile, sockID: id, dir: dir}
-	what := "transcript"
-	def := fmt.Sprintf("sockbench-%d-transcript.txt", id)
-	switch dir {
-	case capture.Received:
-		what, def = "received bytes", fmt.Sprintf("sockbench-%d-received.bin", id)
-	case capture.Sent:
-		what, def = "sent bytes", fmt.Sprintf("sockbench-%d-sent.bin", id)
-	}
-	p.label = fmt.Sprintf("write the %s of #%d to file:", what, id)
-	p.input = newInput(m.styles, "", 1024)
-	p.input.SetValue(def)
-	p.input.SetWidth(max(10, m.width-len(p.label)-6))
-	p.input.CursorEnd()
-	m.prompt = p
-	return p.input.Focus()
+func (p *prompt) setWidth(width int) {
+	p.input.SetWidth(max(10, width-len(p.label)-6))
 }
 
-// promptKey handles a key while a prompt is open.
-func (m *Model) promptKey(msg tea.KeyPressMsg) tea.Cmd {
-	p := m.prompt
-	if msg.String() == "esc" {
-		m.prompt = nil
-		return m.info("cancelled")
+// handleKey answers or edits the prompt; done reports that it closed.
+func (p *prompt) handleKey(c *common, msg tea.KeyPressMsg) (cmd tea.Cmd, done bool) {
+	k := c.keys.Prompt
+	if key.Matches(msg, k.Cancel) {
+		return c.info("cancelled"), true
 	}
-	if p.choice {
-		var dir capture.Dir
-		switch msg.String() {
-		case "r":
-			dir = capture.Received
-		case "s":
-			dir = capture.Sent
-		case "t":
-			dir = 0
-		default:
-			return nil
+	if p.choices != nil {
+		for _, ch := range p.choices {
+			if key.Matches(msg, ch.key) {
+				return ch.act(), true
+			}
 		}
-		m.prompt = nil
-		return m.openExportFile(p.sockID, dir)
+		return nil, false
 	}
-	if msg.String() != "enter" {
-		var cmd tea.Cmd
+	if !key.Matches(msg, k.Submit) {
 		p.input, cmd = p.input.Update(msg)
-		return cmd
+		return cmd, false
 	}
-	value := p.input.Value()
-	switch p.kind {
-	case promptListen:
-		addr, err := parseListenAddr(value, "127.0.0.1:0")
-		if err != nil {
-			return m.fail(errText(err) + " (esc cancels)")
-		}
-		m.prompt = nil
-		m.setFocus(ui.PanelSockets)
-		return m.listenCmd(addr)
-	case promptUDP:
-		local, peer, err := parseUDPSpec(value)
-		if err != nil {
-			return m.fail(errText(err) + " (esc cancels)")
-		}
-		m.prompt = nil
-		m.setFocus(ui.PanelSockets)
-		return m.udpCmd(local, peer)
-	case promptTimeout:
-		d, err := parseTimeout(value)
-		if err != nil {
-			return m.fail(err.Error() + " (esc cancels)")
-		}
-		m.prompt = nil
-		m.conn.timeout = d
-		return m.info("connect timeout " + timeoutText(d) + " for the next connect")
-	case promptSearch:
-		m.prompt = nil
-		return m.startSearch(p.sockID, value)
-	case promptExportFile:
-		name := strings.TrimSpace(value)
-		if name == "" {
-			return m.fail("no file name (esc cancels)")
-		}
-		m.prompt = nil
-		return m.exportCmd(p.sockID, p.dir, name)
+	cmd, err := p.answer(p.input.Value())
+	if err != nil {
+		return c.fail(err.Error() + " (esc cancels)"), false
 	}
-	m.prompt = nil
-	return nil
+	return cmd, true
+}
+
+// paste puts pasted text into the line.
+func (p *prompt) paste(msg tea.PasteMsg) tea.Cmd {
+	if p.choices != nil {
+		return nil
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
+}
+
+// view is the prompt for the status line.
+func (p *prompt) view(v *ui.StatusView) {
+	v.Label = p.label
+	v.Prompt = " "
+	if p.choices == nil {
+		v.Prompt = p.input.View()
+	}
 }

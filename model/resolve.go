@@ -16,10 +16,20 @@ import (
 	"sockbench/ui"
 )
 
-// resolveState is the resolve panel.
-type resolveState struct {
+// Which resolve field is being edited.
+const (
+	notEditing = iota
+	editingHost
+	editingService
+)
+
+// resolvePanel runs getaddrinfo on a host and a service with hints, and
+// lists the rows in the system's order; c connects over them.
+type resolvePanel struct {
+	basePanel
+	c             *common
 	host, service textinput.Model
-	editing       int // 0 not editing, 1 host, 2 service
+	editing       int
 
 	family   netcore.Family
 	sockType netcore.SockType
@@ -36,69 +46,37 @@ type resolveState struct {
 	rows  []netcore.AddrInfo
 	sel   int
 	off   int
+	page  int // list rows visible
 }
 
-func newInput(styles *ui.Styles, placeholder string, limit int) textinput.Model {
-	in := textinput.New()
-	in.Prompt = ""
-	in.Placeholder = placeholder
-	in.CharLimit = limit
-	in.SetStyles(styles.Input)
-	return in
-}
-
-func newResolveState(styles *ui.Styles) resolveState {
-	r := resolveState{
-		host:     newInput(styles, "empty = loopback", 255),
-		service:  newInput(styles, "echo or 7", 64),
+func newResolvePanel(c *common) *resolvePanel {
+	return &resolvePanel{
+		c:        c,
+		host:     newInput(c.styles, "empty = loopback", 255),
+		service:  newInput(c.styles, "echo or 7", 64),
 		sockType: netcore.SockStream,
-	}
-	return r
-}
-
-func (r *resolveState) stop() {
-	if r.cancel != nil {
-		r.cancel()
+		page:     1,
 	}
 }
 
-func (r *resolveState) stopEditing() {
-	r.editing = 0
-	r.host.Blur()
-	r.service.Blur()
-}
-
-func (r *resolveState) edit(field int) tea.Cmd {
-	r.editing = field
-	if field == 1 {
-		r.service.Blur()
-		return r.host.Focus()
-	}
-	r.host.Blur()
-	return r.service.Focus()
-}
-
-func (r *resolveState) updateInput(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	if r.editing == 1 {
-		r.host, cmd = r.host.Update(msg)
-	} else {
-		r.service, cmd = r.service.Update(msg)
-	}
-	return cmd
-}
-
-// flagKeys ties the 1..5 keys to getaddrinfo flags.
-var flagKeys = []struct {
-	key  string
+// flagBindings ties the flag keys to getaddrinfo flags.
+func (p *resolvePanel) flagBindings() []struct {
+	key  key.Binding
 	flag netcore.AIFlags
 	name string
-}{
-	{"1", netcore.AICanonName, "canon"},
-	{"2", netcore.AIAddrConfig, "addrconfig"},
-	{"3", netcore.AIV4Mapped, "v4mapped"},
-	{"4", netcore.AIAll, "all"},
-	{"5", netcore.AIPassive, "passive"},
+} {
+	k := p.c.keys.Resolve
+	return []struct {
+		key  key.Binding
+		flag netcore.AIFlags
+		name string
+	}{
+		{k.Canon, netcore.AICanonName, "canon"},
+		{k.AddrConfig, netcore.AIAddrConfig, "addrconfig"},
+		{k.V4Mapped, netcore.AIV4Mapped, "v4mapped"},
+		{k.All, netcore.AIAll, "all"},
+		{k.Passive, netcore.AIPassive, "passive"},
+	}
 }
 
 var familyCycle = []netcore.Family{netcore.FamilyUnspec, netcore.FamilyInet, netcore.FamilyInet6}
@@ -120,64 +98,113 @@ func familyLabel(f netcore.Family) string {
 	return f.String()
 }
 
-// resolveKey handles the resolve panel when no field is being edited.
-func (m *Model) resolveKey(msg tea.KeyPressMsg) tea.Cmd {
-	if cmd, ok := m.connectKey(msg); ok {
-		return cmd
+func (p *resolvePanel) Typing() bool { return p.editing != notEditing }
+
+func (p *resolvePanel) Busy() bool      { return p.busy }
+func (p *resolvePanel) Running() string { return "resolving" }
+
+func (p *resolvePanel) Restyle() {
+	p.host.SetStyles(p.c.styles.Input)
+	p.service.SetStyles(p.c.styles.Input)
+}
+
+func (p *resolvePanel) SetSize(w, h int) {
+	room := max(10, w-len("host ")-len(" service ")-2)
+	p.host.SetWidth(room * 3 / 5)
+	p.service.SetWidth(room - room*3/5)
+	p.page = ui.ResolveList.Rows(h)
+}
+
+func (p *resolvePanel) Blur() { p.stopEditing() }
+
+func (p *resolvePanel) stopEditing() {
+	p.editing = notEditing
+	p.host.Blur()
+	p.service.Blur()
+}
+
+func (p *resolvePanel) edit(field int) tea.Cmd {
+	p.editing = field
+	if field == editingHost {
+		p.service.Blur()
+		return p.host.Focus()
 	}
-	k := m.keys
-	r := &m.res
+	p.host.Blur()
+	return p.service.Focus()
+}
+
+func (p *resolvePanel) updateInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	if p.editing == editingHost {
+		p.host, cmd = p.host.Update(msg)
+	} else {
+		p.service, cmd = p.service.Update(msg)
+	}
+	return cmd
+}
+
+func (p *resolvePanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if p.editing != notEditing {
+		return p.editKey(msg), true
+	}
+	if cmd, ok := connectKey(p.c, msg); ok {
+		return cmd, true
+	}
+	k := p.c.keys.Resolve
 	switch {
 	case key.Matches(msg, k.Resolve):
-		return m.startResolve(false)
+		return p.resolve(false), true
 	case key.Matches(msg, k.Edit):
-		return r.edit(1)
+		return p.edit(editingHost), true
 	case key.Matches(msg, k.Family):
-		r.family = nextOf(familyCycle, r.family)
-		return m.info("family " + familyLabel(r.family) + ": enter resolves again")
+		p.family = nextOf(familyCycle, p.family)
+		return p.c.info("family " + familyLabel(p.family) + ": enter resolves again"), true
 	case key.Matches(msg, k.SockType):
-		r.sockType = nextOf(typeCycle, r.sockType)
-		return m.info("socket type " + r.sockType.String() + ": enter resolves again")
+		p.sockType = nextOf(typeCycle, p.sockType)
+		return p.c.info("socket type " + p.sockType.String() + ": enter resolves again"), true
 	}
-	for _, f := range flagKeys {
-		if msg.String() == f.key {
-			r.flags ^= f.flag
+	for _, f := range p.flagBindings() {
+		if key.Matches(msg, f.key) {
+			p.flags ^= f.flag
 			state := "off"
-			if r.flags&f.flag != 0 {
+			if p.flags&f.flag != 0 {
 				state = "on"
 			}
-			return m.info(fmt.Sprintf("AI_%s %s: enter resolves again", strings.ToUpper(f.name), state))
+			return p.c.info(fmt.Sprintf("AI_%s %s: enter resolves again", strings.ToUpper(f.name), state)), true
 		}
 	}
-	if m.listKey(msg, &r.sel, len(r.rows), ui.ListArea(m.layout, ui.PanelResolve).H) {
-		return nil
-	}
-	return m.unbound(msg)
+	return nil, p.c.keys.List.move(msg, &p.sel, len(p.rows), p.page)
 }
 
-// resolveEditKey handles typing into the host and service fields.
-func (m *Model) resolveEditKey(msg tea.KeyPressMsg) tea.Cmd {
-	r := &m.res
-	switch msg.String() {
-	case "enter":
-		r.stopEditing()
-		return m.startResolve(false)
-	case "esc":
-		r.stopEditing()
-		return nil
-	case "tab", "shift+tab":
-		return r.edit(3 - r.editing)
+// connectKey handles the keys that the resolve and the attempts panels
+// share: connect, mode and timeout, all acted on by the attempts panel.
+func connectKey(c *common, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := c.keys.Connect
+	switch {
+	case key.Matches(msg, k.Connect):
+		return c.emit(connectRequestMsg{}), true
+	case key.Matches(msg, k.Mode):
+		return c.emit(toggleModeMsg{}), true
+	case key.Matches(msg, k.Timeout):
+		return c.emit(timeoutPromptMsg{}), true
 	}
-	return r.updateInput(msg)
+	return nil, false
 }
 
-// unbound says why a key does nothing here.
-func (m *Model) unbound(msg tea.KeyPressMsg) tea.Cmd {
-	s := msg.String()
-	if len([]rune(s)) == 1 || strings.HasPrefix(s, "ctrl+") {
-		return m.info(fmt.Sprintf("%s does nothing in the %s panel (? lists its keys)", s, m.focusName()))
+// editKey handles typing into the host and service fields.
+func (p *resolvePanel) editKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.c.keys.Resolve
+	switch {
+	case key.Matches(msg, k.Submit):
+		p.stopEditing()
+		return p.resolve(false)
+	case key.Matches(msg, k.StopEditing):
+		p.stopEditing()
+		return nil
+	case key.Matches(msg, k.SwitchField):
+		return p.edit(editingHost + editingService - p.editing)
 	}
-	return nil
+	return p.updateInput(msg)
 }
 
 type resolvedMsg struct {
@@ -186,6 +213,60 @@ type resolvedMsg struct {
 	err     error
 	took    time.Duration
 	connect bool
+}
+
+func (p *resolvePanel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case useTargetMsg:
+		return p.useTarget(msg)
+	case resolvedMsg:
+		return p.resolved(msg)
+	case connectRequestMsg:
+		return p.connectRequest()
+	case cancelMsg:
+		p.stop()
+	case tea.PasteMsg:
+		if p.editing != notEditing {
+			return p.updateInput(msg)
+		}
+	case scrollMsg:
+		p.sel = max(0, min(p.sel+msg.rows/3, len(p.rows)-1))
+	case clickMsg:
+		if i := p.off + msg.y - ui.ResolveList.Top; msg.y >= ui.ResolveList.Top && i < len(p.rows) {
+			p.sel = i
+		}
+	}
+	return nil
+}
+
+func (p *resolvePanel) stop() {
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// useTarget fills the fields and resolves.
+func (p *resolvePanel) useTarget(t useTargetMsg) tea.Cmd {
+	p.host.SetValue(t.host)
+	p.host.CursorEnd()
+	p.service.SetValue(t.service)
+	p.service.CursorEnd()
+	p.family, p.sockType, p.flags = t.family, t.sockType, 0
+	cmd := p.resolve(t.connect)
+	if t.note != "" && p.err == "" {
+		p.c.info(t.note)
+	}
+	return cmd
+}
+
+func (p *resolvePanel) connectRequest() tea.Cmd {
+	switch {
+	case p.busy:
+		return p.c.info("still resolving: wait, or esc cancels")
+	case len(p.rows) == 0:
+		return p.c.info("nothing to connect to: resolve a host and service first (enter in the resolve panel)")
+	}
+	return p.c.emit(connectRowsMsg{rows: p.rows})
 }
 
 // targetOf reads the resolve fields as a TARGET: a host and a service,
@@ -208,64 +289,61 @@ func targetOf(host, service string) (cli.Target, error) {
 	return cli.ParseTarget(host + ":" + service)
 }
 
-// startResolve resolves the host and service fields in the background.
-func (m *Model) startResolve(connect bool) tea.Cmd {
-	r := &m.res
-	t, err := targetOf(r.host.Value(), r.service.Value())
+// resolve resolves the fields in the background, then connects when
+// connect is set.
+func (p *resolvePanel) resolve(connect bool) tea.Cmd {
+	t, err := targetOf(p.host.Value(), p.service.Value())
 	if err != nil {
-		r.err = errText(err)
-		r.rows = nil
-		r.query = ""
-		return m.fail(r.err)
+		p.err = errText(err)
+		p.rows = nil
+		p.query = ""
+		return p.c.fail(p.err)
 	}
-	r.stop()
-	ctx, cancel := context.WithCancel(m.ctx)
-	r.cancel = cancel
-	r.gen++
-	gen := r.gen
-	r.busy = true
-	r.err = ""
-	r.start = m.now()
-	r.query = t.String()
-	hints := netcore.Hints{Family: r.family, SockType: r.sockType, Flags: r.flags}
-	m.setStatus(ui.LevelInfo, "resolving "+r.query+"…")
-	return m.cmd(func() tea.Msg {
+	p.stop()
+	ctx, cancel := context.WithCancel(p.c.tasks.ctx)
+	p.cancel = cancel
+	p.gen++
+	gen := p.gen
+	p.busy = true
+	p.err = ""
+	p.start = p.c.now()
+	p.query = t.String()
+	hints := netcore.Hints{Family: p.family, SockType: p.sockType, Flags: p.flags}
+	p.c.info("resolving " + p.query + "…")
+	return p.c.cmd(func() tea.Msg {
 		start := time.Now()
 		rows, err := cli.ResolveTargets(ctx, []cli.Target{t}, hints)
 		return resolvedMsg{gen: gen, rows: rows, err: err, took: time.Since(start), connect: connect}
 	})
 }
 
-func (m *Model) handleResolved(msg resolvedMsg) tea.Cmd {
-	r := &m.res
-	if msg.gen != r.gen {
+func (p *resolvePanel) resolved(msg resolvedMsg) tea.Cmd {
+	if msg.gen != p.gen {
 		return nil
 	}
-	r.busy = false
-	r.took = msg.took
-	if r.cancel != nil {
-		r.cancel()
-		r.cancel = nil
-	}
+	p.busy = false
+	p.took = msg.took
+	p.stop()
+	p.cancel = nil
 	if msg.err != nil {
-		r.err = errText(msg.err)
-		r.rows = nil
-		r.sel = 0
+		p.err = errText(msg.err)
+		p.rows = nil
+		p.sel = 0
+		var focus tea.Cmd
 		if msg.connect {
-			m.setFocus(ui.PanelResolve)
+			focus = p.c.emit(focusMsg{panel: ui.PanelResolve})
 		}
-		return m.fail("resolve " + r.query + ": " + r.err)
+		return tea.Batch(focus, p.c.fail("resolve "+p.query+": "+p.err))
 	}
-	r.rows = msg.rows
-	r.sel = 0
-	r.off = 0
-	if len(r.rows) == 0 {
-		return m.warn("resolve " + r.query + ": no rows")
+	p.rows = msg.rows
+	p.sel, p.off = 0, 0
+	switch {
+	case len(p.rows) == 0:
+		return p.c.warn("resolve " + p.query + ": no rows")
+	case msg.connect:
+		return p.c.emit(connectRowsMsg{rows: p.rows})
 	}
-	if msg.connect {
-		return m.connectRows()
-	}
-	return m.okay(fmt.Sprintf("%s: %s; c connects over them", r.query, rowsWord(len(r.rows))))
+	return p.c.okay(fmt.Sprintf("%s: %s; c connects over them", p.query, rowsWord(len(p.rows))))
 }
 
 func rowsWord(n int) string {
@@ -275,66 +353,49 @@ func rowsWord(n int) string {
 	return fmt.Sprintf("%d rows", n)
 }
 
-// errText puts an error in words with its code: the EAI_ or errno name.
-func errText(err error) string {
-	var re *netcore.ResolveError
-	if errors.As(err, &re) {
-		text := fmt.Sprintf("%s (%s)", re.Msg, re.Code)
-		if hint := eaiHint(re.Code); hint != "" {
-			text += ": " + hint
+func (p *resolvePanel) View(w, h int, focused bool) string {
+	p.off = ui.VisibleOffset(p.sel, p.off, p.page, len(p.rows))
+	v := ui.ResolveView{
+		Host:     p.host.View(),
+		Service:  p.service.View(),
+		Family:   familyLabel(p.family),
+		SockType: p.sockType.String(),
+		Busy:     p.busy,
+		Spinner:  p.c.spinner,
+		Query:    p.query,
+		Took:     p.took,
+		Err:      p.err,
+		Selected: p.sel,
+		Offset:   p.off,
+	}
+	if p.busy {
+		v.Elapsed = p.c.now().Sub(p.start)
+	}
+	for _, f := range p.flagBindings() {
+		v.Flags = append(v.Flags, ui.FlagView{Key: f.key.Help().Key, Name: f.name, On: p.flags&f.flag != 0})
+	}
+	for _, ai := range p.rows {
+		v.Rows = append(v.Rows, ui.ResolveRow{Family: ai.Family.String(), Type: ai.SockType.String(), Proto: ai.Protocol.String(), Addr: ai.Addr.String()})
+		if ai.CanonName != "" && v.Canon == "" {
+			v.Canon = ai.CanonName
 		}
-		return text
 	}
-	var ne *netcore.Error
-	if errors.As(err, &ne) {
-		switch ne.Class {
-		case netcore.ClassCancelled:
-			return "cancelled"
-		}
-		return ne.Error()
-	}
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	return ui.RenderResolve(p.c.styles, v, w, h, focused)
 }
 
-func eaiHint(code string) string {
-	switch code {
-	case "EAI_NONAME":
-		return "no such host, or the service is unknown for this socket type"
-	case "EAI_AGAIN":
-		return "the name server did not answer in time; try again"
-	case "EAI_SERVICE":
-		return "that service is not known for this socket type (see /etc/services)"
-	case "EAI_FAMILY":
-		return "the address family is not supported for this name"
-	case "EAI_SOCKTYPE":
-		return "that socket type is not supported"
-	case "EAI_BADFLAGS":
-		return "that combination of flags is not allowed"
-	case "EAI_NODATA", "EAI_ADDRFAMILY":
-		return "the name exists but has no address of that family"
-	case "EAI_FAIL":
-		return "the name server failed for good"
+func (p *resolvePanel) Help() contextKeys {
+	k, l, c := p.c.keys.Resolve, p.c.keys.List, p.c.keys.Connect
+	if p.editing != notEditing {
+		return contextKeys{
+			short: []key.Binding{k.Submit, k.SwitchField, k.StopEditing},
+			full:  [][]key.Binding{{k.Submit, k.SwitchField, k.StopEditing}},
+		}
 	}
-	return ""
-}
-
-// startTarget fills the resolve fields from a TARGET and resolves and
-// connects at once.
-func (m *Model) startTarget(target string) tea.Cmd {
-	t, err := cli.ParseTarget(target)
-	if err != nil {
-		m.setFocus(ui.PanelResolve)
-		return m.fail(errText(err))
+	return contextKeys{
+		short: []key.Binding{k.Edit, k.Resolve, k.Family, k.SockType, c.Connect, c.Mode, c.Timeout},
+		full: [][]key.Binding{
+			{k.Resolve, k.Edit, k.Family, k.SockType, k.Canon, k.AddrConfig, k.V4Mapped, k.All, k.Passive, c.Connect, c.Mode, c.Timeout},
+			l.nav(),
+		},
 	}
-	if t.IsUnix {
-		m.res.host.SetValue("unix:" + t.UnixPath)
-		m.res.service.SetValue("")
-	} else {
-		m.res.host.SetValue(t.Host)
-		m.res.service.SetValue(t.Service)
-	}
-	return m.startResolve(true)
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/payload"
 	"sockbench/ui"
@@ -22,211 +24,287 @@ var endings = []struct {
 // maxHistory is how many sent lines the history keeps.
 const maxHistory = 200
 
-// sendState is the send line under the hex view.
-type sendState struct {
+// sendPanel is the send line under the hex view: text with escapes or
+// hex, a live preview of the bytes, history, and a destination for an
+// unconnected datagram socket.
+type sendPanel struct {
+	c           *common
 	input       textinput.Model
 	dest        textinput.Model
 	destFocused bool
+	focused     bool
 	mode        payload.Mode
 	ending      int
 	history     []string
 	histIdx     int // len(history) when not browsing
 	draft       string
+	width       int
 }
 
-func newSendState(styles *ui.Styles) sendState {
-	s := sendState{
-		input: newInput(styles, "type text, then enter (\\r \\n \\t \\xNN escapes work)", 0),
-		dest:  newInput(styles, "127.0.0.1:9", 300),
+func newSendPanel(c *common) *sendPanel {
+	p := &sendPanel{
+		c:     c,
+		input: newInput(c.styles, "type text, then enter (\\r \\n \\t \\xNN escapes work)", 1<<20),
+		dest:  newInput(c.styles, "127.0.0.1:9", 300),
 	}
-	s.input.Prompt = "› "
-	s.input.CharLimit = 1 << 20
-	return s
+	p.input.Prompt = "› "
+	p.input.KeyMap.DeleteBeforeCursor = c.keys.Send.Clear
+	return p
 }
 
-func (s *sendState) updateInput(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	if s.destFocused {
-		s.dest, cmd = s.dest.Update(msg)
-	} else {
-		s.input, cmd = s.input.Update(msg)
+func (p *sendPanel) Typing() bool { return true }
+
+func (p *sendPanel) Restyle() {
+	p.input.SetStyles(p.c.styles.Input)
+	p.dest.SetStyles(p.c.styles.Input)
+}
+
+func (p *sendPanel) SetSize(w, _ int) { p.width = w; p.fit() }
+
+// fit gives the inputs their widths: the destination takes room only
+// when it is shown.
+func (p *sendPanel) fit() {
+	w := p.width - 3
+	if p.showDest() {
+		p.dest.SetWidth(24)
+		w -= 24 + len("to ") + len(" data ") + 1
 	}
-	return cmd
+	p.input.SetWidth(max(8, w))
+}
+
+func (p *sendPanel) Focus() tea.Cmd {
+	p.focused = true
+	if p.destFocused && p.showDest() {
+		p.input.Blur()
+		return p.dest.Focus()
+	}
+	p.destFocused = false
+	p.dest.Blur()
+	return p.input.Focus()
+}
+
+func (p *sendPanel) Blur() {
+	p.focused = false
+	p.input.Blur()
+	p.dest.Blur()
+}
+
+// enter readies the panel for the focus, reached with tab (forward) or
+// shift+tab: the destination, when shown, is the first stop going
+// forward and the last going back.
+func (p *sendPanel) enter(forward bool) {
+	p.destFocused = forward && p.showDest()
 }
 
 // showDest reports whether the send line needs a destination: the
 // selected socket is an unconnected datagram socket.
-func (m *Model) showDest() bool {
-	e := m.selected()
-	return e != nil && !e.closed && e.isDgram() && !e.connected
+func (p *sendPanel) showDest() bool {
+	e := p.c.selected
+	return e != nil && !e.Status().Closed && e.IsDgram() && !e.Connected()
 }
 
-// preview parses the send line as Enter would send it.
-func (m *Model) preview() ([]byte, error) {
-	s := &m.send
-	data, err := payload.Parse(s.mode, s.input.Value())
+// preview parses the send line as enter would send it.
+func (p *sendPanel) preview() ([]byte, error) {
+	data, err := payload.Parse(p.mode, p.input.Value())
 	if err != nil {
 		return nil, err
 	}
-	if s.mode == payload.Text {
-		data = append(data, endings[s.ending].bytes...)
+	if p.mode == payload.Text {
+		data = append(data, endings[p.ending].bytes...)
 	}
 	return data, nil
 }
 
-// sendDisabled says why the selected socket cannot send now, or "".
-func (m *Model) sendDisabled() string {
-	e := m.selected()
-	switch {
-	case e == nil:
+// disabled says why the selected socket cannot send now, or "".
+func (p *sendPanel) disabled() string {
+	e := p.c.selected
+	if e == nil {
 		return "no socket selected: connect first (lab or resolve panel), or l/u/p in the sockets panel"
-	case e.closed:
-		return fmt.Sprintf("#%d is closed", e.id)
-	case e.listener:
-		return fmt.Sprintf("#%d is a listener: select one of its accepted connections to send", e.id)
-	case e.writeShut:
-		return fmt.Sprintf("#%d: the write side is shut down", e.id)
+	}
+	st := e.Status()
+	switch {
+	case st.Closed:
+		return fmt.Sprintf("#%d is closed", e.ID())
+	case e.IsListener():
+		return fmt.Sprintf("#%d is a listener: select one of its accepted connections to send", e.ID())
+	case st.WriteShut:
+		return fmt.Sprintf("#%d: the write side is shut down", e.ID())
 	}
 	return ""
 }
 
-func (m *Model) sendKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	s := &m.send
+func (p *sendPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := p.c.keys.Send
 	switch {
 	case key.Matches(msg, k.Leave):
-		if m.busy() {
-			return m.escape()
-		}
-		m.setFocus(ui.PanelHex)
-		return nil
-	case key.Matches(msg, k.SendMode):
-		if s.mode == payload.Text {
-			s.mode = payload.Hex
-			return m.info("hex mode: type bytes as 68 65 6c 6c 6f (any separators, 0x optional); no line ending is added")
-		}
-		s.mode = payload.Text
-		return m.info("text mode: \\r \\n \\t \\0 \\\\ \\xNN escapes; " + endings[s.ending].name + " is added on enter")
+		return p.c.emit(leaveSendMsg{}), true
+	case key.Matches(msg, k.Mode):
+		return p.toggleMode(), true
 	case key.Matches(msg, k.Ending):
-		s.ending = (s.ending + 1) % len(endings)
-		return m.info("line ending " + endings[s.ending].name + " (text mode)")
-	case key.Matches(msg, k.Send) && !s.destFocused:
-		return m.sendLine()
-	case msg.String() == "enter" && s.destFocused:
-		s.destFocused = false
-		m.setFocus(ui.PanelSend)
-		return nil
-	case key.Matches(msg, k.HistPrev) && !s.destFocused:
-		if s.histIdx > 0 {
-			if s.histIdx == len(s.history) {
-				s.draft = s.input.Value()
-			}
-			s.histIdx--
-			s.input.SetValue(s.history[s.histIdx])
-			s.input.CursorEnd()
+		p.ending = (p.ending + 1) % len(endings)
+		return p.c.info("line ending " + endings[p.ending].name + " (text mode)"), true
+	case p.destFocused:
+		if key.Matches(msg, k.FromDest) {
+			p.destFocused = false
+			return p.Focus(), true
 		}
-		return nil
-	case key.Matches(msg, k.HistNext) && !s.destFocused:
-		if s.histIdx < len(s.history) {
-			s.histIdx++
-			if s.histIdx == len(s.history) {
-				s.input.SetValue(s.draft)
-			} else {
-				s.input.SetValue(s.history[s.histIdx])
-			}
-			s.input.CursorEnd()
+		if key.Matches(msg, p.c.keys.Global.PrevPanel) {
+			return nil, false
 		}
-		return nil
+	case key.Matches(msg, k.Send):
+		return p.send(), true
+	case key.Matches(msg, k.ToDest) && p.showDest():
+		p.destFocused = true
+		return p.Focus(), true
+	case key.Matches(msg, k.HistPrev):
+		p.browse(-1)
+		return nil, true
+	case key.Matches(msg, k.HistNext):
+		p.browse(1)
+		return nil, true
+	case key.Matches(msg, p.c.keys.Global.NextPanel, p.c.keys.Global.PrevPanel, p.c.keys.Global.ForceQuit):
+		return nil, false
 	}
-	return s.updateInput(msg)
+	return p.updateInput(msg), true
 }
 
-// sendLine parses the send line and queues its bytes on the selected
-// socket. On any error nothing is sent and the line stays as it is.
-func (m *Model) sendLine() tea.Cmd {
-	s := &m.send
-	if why := m.sendDisabled(); why != "" {
-		return m.fail("nothing sent: " + why)
+func (p *sendPanel) toggleMode() tea.Cmd {
+	if p.mode == payload.Text {
+		p.mode = payload.Hex
+		return p.c.info("hex mode: type bytes as 68 65 6c 6c 6f (any separators, 0x optional); no line ending is added")
 	}
-	e := m.selected()
-	data, err := m.preview()
+	p.mode = payload.Text
+	return p.c.info("text mode: \\r \\n \\t \\0 \\\\ \\xNN escapes; " + endings[p.ending].name + " is added on enter")
+}
+
+// browse steps through the history: -1 older, 1 newer; the draft comes
+// back past the newest.
+func (p *sendPanel) browse(step int) {
+	switch {
+	case step < 0 && p.histIdx > 0:
+		if p.histIdx == len(p.history) {
+			p.draft = p.input.Value()
+		}
+		p.histIdx--
+		p.input.SetValue(p.history[p.histIdx])
+	case step > 0 && p.histIdx < len(p.history):
+		p.histIdx++
+		if p.histIdx == len(p.history) {
+			p.input.SetValue(p.draft)
+		} else {
+			p.input.SetValue(p.history[p.histIdx])
+		}
+	default:
+		return
+	}
+	p.input.CursorEnd()
+}
+
+func (p *sendPanel) updateInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	if p.destFocused {
+		p.dest, cmd = p.dest.Update(msg)
+	} else {
+		p.input, cmd = p.input.Update(msg)
+	}
+	return cmd
+}
+
+func (p *sendPanel) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		if p.focused {
+			return p.updateInput(msg)
+		}
+	case scrollMsg:
+		return p.c.emit(hexScrollMsg(msg))
+	}
+	return nil
+}
+
+// hexScrollMsg scrolls the hex view from the send line under it.
+type hexScrollMsg scrollMsg
+
+// send parses the line and queues its bytes on the selected socket. On
+// any error nothing is sent and the line stays as it is.
+func (p *sendPanel) send() tea.Cmd {
+	if why := p.disabled(); why != "" {
+		return p.c.fail("nothing sent: " + why)
+	}
+	e := p.c.selected
+	data, err := p.preview()
 	if err != nil {
-		return m.fail("nothing sent: " + err.Error())
+		return p.c.fail("nothing sent: " + err.Error())
 	}
 	if len(data) == 0 {
-		return m.info("nothing to send: the line is empty and the line ending is none")
+		return p.c.info("nothing to send: the line is empty and the line ending is none")
 	}
-	req := sendReq{data: data}
-	if e.isDgram() && !e.connected {
-		to, err := netcore.ParseAddr(strings.TrimSpace(s.dest.Value()))
+	var to netcore.Addr
+	if e.IsDgram() && !e.Connected() {
+		to, err = netcore.ParseAddr(strings.TrimSpace(p.dest.Value()))
 		if err != nil {
-			return m.fail("nothing sent: destination: " + errText(err) + " (tab reaches the field)")
-		}
-		req.to = to
-	}
-	select {
-	case e.sendCh <- req:
-	default:
-		return m.warn(fmt.Sprintf("nothing sent: #%d already has %d sends waiting (the peer is not reading)", e.id, sendQueueLen))
-	}
-	line := s.input.Value()
-	if n := len(s.history); line != "" && (n == 0 || s.history[n-1] != line) {
-		s.history = append(s.history, line)
-		if len(s.history) > maxHistory {
-			s.history = s.history[len(s.history)-maxHistory:]
+			return p.c.fail("nothing sent: destination: " + errText(err) + " (tab reaches the field)")
 		}
 	}
-	s.histIdx = len(s.history)
-	s.draft = ""
-	s.input.SetValue("")
-	e.hex.follow = true
-	return m.info(fmt.Sprintf("sending %d bytes on #%d…", len(data), e.id))
+	if err := p.c.engine.Send(e, data, to); err != nil {
+		if errors.Is(err, engine.ErrSendQueueFull) {
+			return p.c.warn(fmt.Sprintf("nothing sent: #%d already has %s", e.ID(), err))
+		}
+		return p.c.fail("nothing sent: " + err.Error())
+	}
+	p.remember(p.input.Value())
+	p.input.SetValue("")
+	return tea.Batch(p.c.emit(followMsg{sock: e}), p.c.info(fmt.Sprintf("sending %d bytes on #%d…", len(data), e.ID())))
 }
 
-// sendView fills the send line's view.
-func (m *Model) sendView() ui.SendView {
-	s := &m.send
-	v := ui.SendView{
-		Input:       s.input.View(),
-		Mode:        s.mode.String(),
-		Ending:      endings[s.ending].name,
-		Focused:     m.focus == ui.PanelSend && !s.destFocused,
-		DestFocused: m.focus == ui.PanelSend && s.destFocused,
-		ShowDest:    m.showDest(),
-		Disabled:    m.sendDisabled(),
-		Empty:       s.input.Value() == "",
+// remember adds a sent line to the history.
+func (p *sendPanel) remember(line string) {
+	if n := len(p.history); line != "" && (n == 0 || p.history[n-1] != line) {
+		p.history = append(p.history, line)
+		if len(p.history) > maxHistory {
+			p.history = p.history[len(p.history)-maxHistory:]
+		}
 	}
-	if s.mode == payload.Hex {
+	p.histIdx = len(p.history)
+	p.draft = ""
+}
+
+func (p *sendPanel) View(w, h int, focused bool) string {
+	p.fit()
+	v := ui.SendView{
+		Input:       p.input.View(),
+		Mode:        p.mode.String(),
+		Ending:      endings[p.ending].name,
+		Focused:     focused && !p.destFocused,
+		DestFocused: focused && p.destFocused,
+		ShowDest:    p.showDest(),
+		Disabled:    p.disabled(),
+		Empty:       p.input.Value() == "",
+	}
+	if p.mode == payload.Hex {
 		v.Ending = "none in hex"
 	}
 	if v.ShowDest {
-		v.Dest = s.dest.View()
+		v.Dest = p.dest.View()
 	}
 	if v.Disabled == "" {
-		data, err := m.preview()
+		data, err := p.preview()
 		if err != nil {
 			v.Err = err.Error()
 		} else {
-			v.Preview = data
-			v.HasPreview = true
+			v.Preview, v.HasPreview = data, true
 		}
 	}
-	return v
+	return ui.RenderSend(p.c.styles, v, w, h, focused)
 }
 
-// sizeInputs fits the text inputs to the layout.
-func (m *Model) sizeInputs() {
-	if r := m.layout.Inner(ui.PanelResolve); !r.Empty() {
-		room := max(10, r.W-len("host ")-len(" service ")-2)
-		m.res.host.SetWidth(room * 3 / 5)
-		m.res.service.SetWidth(room - room*3/5)
-	}
-	if r := m.layout.Inner(ui.PanelSend); !r.Empty() {
-		w := r.W - 3
-		if m.showDest() {
-			m.send.dest.SetWidth(24)
-			w -= 24 + len("to ") + len(" data ") + 1
-		}
-		m.send.input.SetWidth(max(8, w))
+func (p *sendPanel) Help() contextKeys {
+	k, g := p.c.keys.Send, p.c.keys.Global
+	return contextKeys{
+		short: []key.Binding{k.Send, k.Mode, k.Ending, k.HistPrev, k.HistNext, k.Leave, g.NextPanel, g.ForceQuit},
+		full: [][]key.Binding{
+			{k.Send, k.HistPrev, k.HistNext, k.Mode, k.Ending, k.Clear, k.ToDest, k.FromDest, k.Leave},
+			{g.NextPanel, g.PrevPanel, g.ForceQuit},
+		},
 	}
 }

@@ -96,8 +96,3 @@ func (s *Styles) borderLine(bs, ts lipgloss.Style, lc, rc string, inner int, tit
 func place(block string, w, h int) []string {
 	return fitLines(strings.Split(block, "\n"), w, h)
 }
-
-// hjoin joins equally tall blocks side by side.
-func hjoin(blocks ...string) string {
-	return lipgloss.JoinHorizontal(lipgloss.Top, blocks...)
-}

@@ -14,8 +14,9 @@ import (
 // offset, 16 byte pairs and the text column.
 const HexLineWidth = 2 + 8 + 2 + capture.BytesPerLine*3 - 1 + 2 + capture.BytesPerLine
 
-func renderHex(sc Screen, r Rect, focused bool) string {
-	s, v := sc.Styles, sc.Hex
+// RenderHex draws the hex view, w x h cells with its border.
+func RenderHex(s *Styles, v HexView, w, h int, focused bool) string {
+	r := Rect{W: w, H: h}
 	var body []string
 	title := "Hex"
 	if v.Socket != "" {

@@ -152,46 +152,27 @@ func tabLabel(p Panel) string { return p.String() }
 
 func clamp(v, lo, hi int) int { return max(lo, min(hi, v)) }
 
-// Lines above the list rows inside each list panel.
-const (
-	labListTop     = 1 // column header
-	resolveListTop = 5 // inputs, two hint lines, summary, column header
-	socketsListTop = 1 // column header
+// ListGeometry says where a panel's list rows are inside its border:
+// Top lines above them, Bottom lines below.
+type ListGeometry struct{ Top, Bottom int }
+
+// Rows is the number of list rows in a panel whose inside is h lines tall.
+func (g ListGeometry) Rows(h int) int { return max(1, h-g.Top-g.Bottom) }
+
+// The lists of the lab, resolve and sockets panels.
+var (
+	LabList     = ListGeometry{Top: 1, Bottom: 1} // column header; the selected service's help line
+	ResolveList = ListGeometry{Top: 5}            // inputs, two hint lines, summary, column header
+	SocketsList = ListGeometry{Top: 1}            // column header
 )
 
-// ListArea returns the cells of panel p's list rows (for clicks and
-// scrolling), empty for panels without a list or off screen.
-func ListArea(l Layout, p Panel) Rect {
-	in := l.Inner(p)
-	if in.Empty() {
-		return Rect{}
-	}
-	var top, bottom int
-	switch p {
-	case PanelLab:
-		top, bottom = labListTop, 1 // the selected service's help line
-	case PanelResolve:
-		top = resolveListTop
-	case PanelSockets:
-		top = socketsListTop
-	default:
-		return Rect{}
-	}
-	return Rect{X: in.X, Y: in.Y + top, W: in.W, H: max(1, in.H-top-bottom)}
-}
+// OptionsListHeight is the number of option rows an options view h
+// lines tall shows.
+func OptionsListHeight(h int) int { return max(1, h-2-3) }
 
-// OptionsListHeight is the number of option rows the options view shows.
-func OptionsListHeight(l Layout) int { return max(1, l.Body.H-2-3) }
-
-// SyscallsHeight is the number of calls the syscall log shows.
-func SyscallsHeight(l Layout) int { return max(1, l.Body.H-2) }
+// SyscallsHeight is the number of calls a syscall log h lines tall shows.
+func SyscallsHeight(h int) int { return max(1, h-2) }
 
 // VisibleOffset returns the first row of a window of h rows over n that
 // starts near off and shows row sel.
 func VisibleOffset(sel, off, h, n int) int { return visibleOffset(sel, off, h, n) }
-
-// OverlayInner is the area inside an overlay's border.
-func OverlayInner(l Layout) Rect {
-	b := l.Body
-	return Rect{X: b.X + 1, Y: b.Y + 1, W: max(0, b.W-2), H: max(0, b.H-2)}
-}

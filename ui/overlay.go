@@ -12,21 +12,10 @@ import (
 	"sockbench/safe"
 )
 
-func renderOverlay(sc Screen, r Rect) string {
-	s, o := sc.Styles, sc.Overlay
-	switch o.Kind {
-	case OverlayOptions:
-		return renderOptions(s, o, r)
-	case OverlaySyscalls:
-		return renderSyscalls(s, o, r)
-	}
-	return renderFullHelp(sc, r)
-}
-
-func renderFullHelp(sc Screen, r Rect) string {
-	s := sc.Styles
-	body := strings.Split(sc.Overlay.Help, "\n")
-	return s.box(r.W, r.H, "Help", s.Muted.Render("↑↓ pgup pgdn scroll · ? or esc closes"), "", true, body)
+// RenderHelp draws the full help overlay: body is what its viewport
+// shows.
+func RenderHelp(s *Styles, body string, w, h int) string {
+	return s.box(w, h, "Help", s.Muted.Render("↑↓ pgup pgdn scroll · ? or esc closes"), "", true, strings.Split(body, "\n"))
 }
 
 // FullHelpLines lays out the full help for a width: the keys of the
@@ -75,10 +64,11 @@ func indent(lines []string) []string {
 	return out
 }
 
-func renderOptions(s *Styles, o *Overlay, r Rect) string {
-	v := o.Options
-	inner := r.W - 2
-	h := r.H - 2
+// RenderOptions draws the options overlay of the socket called title.
+func RenderOptions(s *Styles, title string, v OptionsView, w, h int) string {
+	r := Rect{W: w, H: h}
+	inner := w - 2
+	h -= 2
 	var body []string
 	body = append(body, s.Muted.Render("space toggles a boolean · enter edits a value · ↑↓ move · esc closes · values are read again after each change"))
 	cols := []column{{title: "option", width: 24}, {title: "level", width: 12}, {title: "type", width: 8},
@@ -133,11 +123,13 @@ func renderOptions(s *Styles, o *Overlay, r Rect) string {
 		body = append(body, "")
 	}
 	info := s.Muted.Render(fmt.Sprintf("%d options", len(v.Rows)))
-	return s.box(r.W, r.H, "Options · "+safe.Text(o.Title), info, "", true, body)
+	return s.box(r.W, r.H, "Options · "+safe.Text(title), info, "", true, body)
 }
 
-func renderSyscalls(s *Styles, o *Overlay, r Rect) string {
-	v := o.Syscalls
+// RenderSyscalls draws the syscall log overlay of the socket (or
+// attempt) called title.
+func RenderSyscalls(s *Styles, title string, v SyscallsView, w, h int) string {
+	r := Rect{W: w, H: h}
 	var body []string
 	if v.Total == 0 {
 		body = append(body, s.Subtle.Render("no system calls recorded"))
@@ -165,5 +157,5 @@ func renderSyscalls(s *Styles, o *Overlay, r Rect) string {
 	if v.Follow {
 		note = "following · " + note
 	}
-	return s.box(r.W, r.H, "System calls · "+safe.Text(o.Title), s.Muted.Render(info), note, true, body)
+	return s.box(r.W, r.H, "System calls · "+safe.Text(title), s.Muted.Render(info), note, true, body)
 }

@@ -20,26 +20,24 @@ const (
 	LevelError
 )
 
-// Screen is everything one frame shows. The model fills it; Render draws it.
+// Screen is everything one frame shows. The model fills it; Render draws
+// it.
 type Screen struct {
 	Styles *Styles
 	Layout Layout
 	Focus  Panel
 
-	Header   HeaderView
-	Lab      LabView
-	Resolve  ResolveView
-	Attempts AttemptsView
-	Sockets  SocketsView
-	Hex      HexView
-	Send     SendView
-	Status   StatusView
+	Header HeaderView
+	// Panels holds each visible panel as its component drew it, to fit
+	// its Layout.Panels rectangle.
+	Panels [NumPanels]string
+	Status StatusView
 
-	// Keys are the bindings of the current context, for the help bar and
-	// the full help.
+	// Keys are the bindings of the current context, for the help bar.
 	Keys help.KeyMap
-	// Overlay, when set, covers the panels (options, syscall log, help).
-	Overlay *Overlay
+	// Overlay, when not empty, covers the body (options, syscall log,
+	// help), drawn to fit Layout.Body.
+	Overlay string
 }
 
 // HeaderView is the top line.
@@ -92,59 +90,17 @@ type ResolveView struct {
 
 // AttemptRow is one connection attempt.
 type AttemptRow struct {
-	Index   int
-	Addr    string
-	State   AttemptState
-	Errno   string
-	Explain string
-	Elapsed time.Duration
-	Local   string
-}
-
-// AttemptState is where an attempt stands.
-type AttemptState int
-
-// Attempt states. Waiting and NotTried are the rows the dialer has not
-// started (yet).
-const (
-	AttemptWaiting AttemptState = iota
-	AttemptConnecting
-	AttemptConnected
-	AttemptRefused
-	AttemptTimeout
-	AttemptUnreachable
-	AttemptError
-	AttemptCancelled
-	AttemptNotTried
-)
-
-var attemptStateNames = [...]string{"waiting", "connecting", "connected", "refused", "timeout",
-	"unreachable", "error", "cancelled", "not tried"}
-
-func (s AttemptState) String() string {
-	if s >= 0 && int(s) < len(attemptStateNames) {
-		return attemptStateNames[s]
-	}
-	return "?"
-}
-
-// AttemptStateOf maps a netcore result.
-func AttemptStateOf(r netcore.Result) AttemptState {
-	switch r {
-	case netcore.ResultConnecting:
-		return AttemptConnecting
-	case netcore.ResultConnected:
-		return AttemptConnected
-	case netcore.ResultRefused:
-		return AttemptRefused
-	case netcore.ResultTimeout:
-		return AttemptTimeout
-	case netcore.ResultUnreachable:
-		return AttemptUnreachable
-	case netcore.ResultCancelled:
-		return AttemptCancelled
-	}
-	return AttemptError
+	Index  int
+	Addr   string
+	Result netcore.Result
+	// Pending is a row the dialer has not started (yet); Skipped one it
+	// never will, because an earlier address connected or a fatal error
+	// ended the walk. Result means nothing for either.
+	Pending, Skipped bool
+	Errno            string
+	Explain          string
+	Elapsed          time.Duration
+	Local            string
 }
 
 // AttemptsView is the attempts panel.
@@ -216,25 +172,6 @@ type StatusView struct {
 	Prompt   string // the rendered prompt input, when one is open
 	Label    string // the prompt's question
 	PromptOK bool
-}
-
-// OverlayKind says what covers the panels.
-type OverlayKind int
-
-// Overlays.
-const (
-	OverlayHelp OverlayKind = iota
-	OverlayOptions
-	OverlaySyscalls
-)
-
-// Overlay covers the body of the screen.
-type Overlay struct {
-	Kind     OverlayKind
-	Title    string
-	Help     string // the full help, as its viewport shows it
-	Options  OptionsView
-	Syscalls SyscallsView
 }
 
 // OptionRow is one socket option.
