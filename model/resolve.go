@@ -59,18 +59,17 @@ func newResolvePanel(c *common) *resolvePanel {
 	}
 }
 
-// flagBindings ties the flag keys to getaddrinfo flags.
-func (p *resolvePanel) flagBindings() []struct {
+// flagBinding ties a key to a getaddrinfo flag.
+type flagBinding struct {
 	key  key.Binding
 	flag netcore.AIFlags
 	name string
-} {
+}
+
+// flagBindings are the keys of the getaddrinfo flags.
+func (p *resolvePanel) flagBindings() []flagBinding {
 	k := p.c.keys.Resolve
-	return []struct {
-		key  key.Binding
-		flag netcore.AIFlags
-		name string
-	}{
+	return []flagBinding{
 		{k.Canon, netcore.AICanonName, "canon"},
 		{k.AddrConfig, netcore.AIAddrConfig, "addrconfig"},
 		{k.V4Mapped, netcore.AIV4Mapped, "v4mapped"},

@@ -25,9 +25,14 @@ type socketsPanel struct {
 	sel  int
 	off  int
 	page int
+	// accepted counts each listener's connections as their events come,
+	// so that the count never runs ahead of the rows listed.
+	accepted map[*engine.Sock]int
 }
 
-func newSocketsPanel(c *common) *socketsPanel { return &socketsPanel{c: c, page: 1} }
+func newSocketsPanel(c *common) *socketsPanel {
+	return &socketsPanel{c: c, page: 1, accepted: map[*engine.Sock]int{}}
+}
 
 func (p *socketsPanel) SetSize(_, h int) { p.page = ui.SocketsList.Rows(h) }
 
@@ -200,6 +205,7 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 		return p.c.fail(msg.What + ": " + errText(msg.Err))
 	case engine.Accepted:
 		p.add(msg.Sock)
+		p.accepted[msg.Listener]++
 		return p.c.okay(fmt.Sprintf("#%d accepted %s as #%d", msg.Listener.ID(), msg.Sock.Peer(), msg.Sock.ID()))
 	case engine.AcceptFailed:
 		return p.c.fail(fmt.Sprintf("#%d accept: %s", msg.Listener.ID(), errText(msg.Err)))
@@ -334,13 +340,14 @@ func (p *socketsPanel) View(w, h int, focused bool) string {
 	p.off = ui.VisibleOffset(p.sel, p.off, p.page, len(p.all))
 	v := ui.SocketsView{Selected: p.sel, Offset: p.off}
 	for _, k := range p.all {
-		v.Rows = append(v.Rows, socketRow(k))
+		v.Rows = append(v.Rows, socketRow(k, p.accepted[k]))
 	}
 	return ui.RenderSockets(p.c.styles, v, w, h, focused)
 }
 
-// socketRow is one socket as the list shows it.
-func socketRow(k *engine.Sock) ui.SocketRow {
+// socketRow is one socket as the list shows it; accepted counts a
+// listener's connections.
+func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 	st := k.Status()
 	row := ui.SocketRow{
 		ID:        k.ID(),
@@ -355,7 +362,7 @@ func socketRow(k *engine.Sock) ui.SocketRow {
 	}
 	switch {
 	case k.IsListener():
-		row.Peer = fmt.Sprintf("(%d accepted)", st.Accepted)
+		row.Peer = fmt.Sprintf("(%d accepted)", accepted)
 	case k.Peer().IsValid():
 		row.Peer = k.Peer().String()
 	case k.PeerNote() != "":

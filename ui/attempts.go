@@ -44,93 +44,102 @@ func attemptWord(row AttemptRow) string {
 }
 
 // RenderAttempts draws the attempts panel, w x h cells with its border.
+// Each attempt takes one line, then its local address and what it means,
+// wrapped to at most two lines.
 func RenderAttempts(s *Styles, v AttemptsView, w, h int, focused bool) string {
 	inner := w - 2
-	r := Rect{W: w, H: h}
-	h -= 2
-	var body []string
-	body = append(body, s.KeyHint.Render("m")+" mode "+s.Bold.Render(v.Mode)+"   "+
-		s.KeyHint.Render("t")+" timeout "+s.Bold.Render(v.Timeout)+"   "+s.KeyHint.Render("c")+" connect")
-	switch {
-	case v.Summary != "":
-		st := s.Info
-		switch v.SummaryLevel {
-		case LevelOK:
-			st = s.OK
-		case LevelWarn:
-			st = s.Warn
-		case LevelError:
-			st = s.Error
-		}
-		body = append(body, st.Render(safe.Text(v.Summary)))
-	case len(v.Rows) == 0:
-		body = append(body, s.Subtle.Render("no attempts yet: resolve, then press c"))
-	default:
-		body = append(body, "")
+	body := []string{
+		s.KeyHint.Render("m") + " mode " + s.Bold.Render(v.Mode) + "   " +
+			s.KeyHint.Render("t") + " timeout " + s.Bold.Render(v.Timeout) + "   " + s.KeyHint.Render("c") + " connect",
+		attemptsSummary(s, v),
 	}
-	// Each attempt takes one line plus its local address and explanation,
-	// wrapped to at most two lines.
-	type item struct{ lines []string }
-	items := make([]item, len(v.Rows))
 	const fixed = 3 + 1 + 11 + 13 + 8 + 5
-	addrW := max(10, inner-fixed)
-	cols := []column{{width: 3}, {width: 1}, {width: 11}, {width: addrW}, {width: 13}, {width: 8, right: true}}
+	cols := []column{{width: 3}, {width: 1}, {width: 11}, {width: max(10, inner-fixed)}, {width: 13}, {width: 8, right: true}}
+	items := make([][]string, len(v.Rows))
 	for i, row := range v.Rows {
-		st, icon := s.attemptStyle(row)
-		connecting := !row.Pending && !row.Skipped && row.Result == netcore.ResultConnecting
-		if connecting {
-			icon = v.Spinner
-		}
-		dur := ""
-		if !row.Pending && !row.Skipped {
-			dur = FormatDuration(row.Elapsed)
-		}
-		cells := []string{fmt.Sprintf("#%d", row.Index), icon, attemptWord(row), safe.Text(row.Addr), row.Errno, dur}
-		styles := []lipgloss.Style{s.Muted, st, st, s.Text, st, s.Muted}
-		it := item{lines: []string{s.row(cols, cells, styles, i == v.Selected, focused)}}
-		text := safe.Text(row.Explain)
-		if row.Local != "" {
-			text = "from " + safe.Text(row.Local) + " · " + text
-		}
-		if strings.TrimSpace(text) != "" {
-			width := max(10, inner-5)
-			wrapped := strings.Split(ansi.Wrap(text, width, " "), "\n")
-			if len(wrapped) > 2 {
-				wrapped = wrapped[:2]
-				wrapped[1] = ansi.Truncate(wrapped[1]+" …", width, "…")
-			}
-			for _, w := range wrapped {
-				it.lines = append(it.lines, "     "+s.Muted.Render(w))
-			}
-		}
-		items[i] = it
+		items[i] = s.attemptLines(cols, row, v.Spinner, i == v.Selected, focused, max(10, inner-5))
 	}
-	listH := max(1, h-len(body))
-	// Choose the first item so that the selected one is fully visible.
-	first := min(max(0, v.Offset), max(0, len(items)-1))
-	if v.Selected < first {
-		first = v.Selected
-	}
-	for first < v.Selected {
-		n := 0
-		for i := first; i <= v.Selected && i < len(items); i++ {
-			n += len(items[i].lines)
-		}
-		if n <= listH {
-			break
-		}
-		first++
-	}
-	for i := max(first, 0); i < len(items); i++ {
-		for _, line := range items[i].lines {
-			if len(body) < h {
-				body = append(body, line)
-			}
-		}
+	for _, lines := range items[firstShown(items, v.Selected, v.Offset, max(1, h-2-len(body))):] {
+		body = append(body, lines...)
 	}
 	info := ""
 	if v.Busy {
 		info = s.Info.Render(v.Spinner + " connecting · esc cancels")
 	}
-	return s.box(r.W, r.H, "Attempts", info, "", focused, body)
+	return s.box(w, h, "Attempts", info, "", focused, body)
+}
+
+// attemptsSummary is the line under the settings: how the run ended, or
+// what to do.
+func attemptsSummary(s *Styles, v AttemptsView) string {
+	switch {
+	case v.Summary != "":
+		return s.levelStyle(v.SummaryLevel).Render(safe.Text(v.Summary))
+	case len(v.Rows) == 0:
+		return s.Subtle.Render("no attempts yet: resolve, then press c")
+	}
+	return ""
+}
+
+// levelStyle is the style of a message of a level.
+func (s *Styles) levelStyle(l Level) lipgloss.Style {
+	switch l {
+	case LevelOK:
+		return s.OK
+	case LevelWarn:
+		return s.Warn
+	case LevelError:
+		return s.Error
+	}
+	return s.Info
+}
+
+// attemptLines draws one attempt: its row, then its explanation wrapped
+// to width, at most two lines.
+func (s *Styles) attemptLines(cols []column, row AttemptRow, spinner string, selected, focused bool, width int) []string {
+	st, icon := s.attemptStyle(row)
+	if !row.Pending && !row.Skipped && row.Result == netcore.ResultConnecting {
+		icon = spinner
+	}
+	dur := ""
+	if !row.Pending && !row.Skipped {
+		dur = FormatDuration(row.Elapsed)
+	}
+	cells := []string{fmt.Sprintf("#%d", row.Index), icon, attemptWord(row), safe.Text(row.Addr), row.Errno, dur}
+	lines := []string{s.row(cols, cells, []lipgloss.Style{s.Muted, st, st, s.Text, st, s.Muted}, selected, focused)}
+	text := safe.Text(row.Explain)
+	if row.Local != "" {
+		text = "from " + safe.Text(row.Local) + " · " + text
+	}
+	if strings.TrimSpace(text) == "" {
+		return lines
+	}
+	wrapped := strings.Split(ansi.Wrap(text, width, " "), "\n")
+	if len(wrapped) > 2 {
+		wrapped = wrapped[:2]
+		wrapped[1] = ansi.Truncate(wrapped[1]+" …", width, "…")
+	}
+	for _, w := range wrapped {
+		lines = append(lines, "     "+s.Muted.Render(w))
+	}
+	return lines
+}
+
+// firstShown is the first item to show so that the selected one fits
+// whole in rows lines, starting near off.
+func firstShown(items [][]string, sel, off, rows int) int {
+	first := min(max(0, off), max(0, len(items)-1))
+	if sel < first {
+		first = sel
+	}
+	for ; first < sel; first++ {
+		n := 0
+		for i := first; i <= sel && i < len(items); i++ {
+			n += len(items[i])
+		}
+		if n <= rows {
+			break
+		}
+	}
+	return max(first, 0)
 }

@@ -16,7 +16,6 @@ const HexLineWidth = 2 + 8 + 2 + capture.BytesPerLine*3 - 1 + 2 + capture.BytesP
 
 // RenderHex draws the hex view, w x h cells with its border.
 func RenderHex(s *Styles, v HexView, w, h int, focused bool) string {
-	r := Rect{W: w, H: h}
 	var body []string
 	title := "Hex"
 	if v.Socket != "" {
@@ -24,7 +23,7 @@ func RenderHex(s *Styles, v HexView, w, h int, focused bool) string {
 	}
 	if v.Socket == "" {
 		body = append(body, s.Subtle.Render("no socket selected: connect, or pick one in the sockets panel"))
-		return s.box(r.W, r.H, title, "", "", focused, body)
+		return s.box(w, h, title, "", "", focused, body)
 	}
 	st := v.Stats
 	info := s.KeyHint.Render("f") + " " + s.Bold.Render(v.Filter.String()) + s.Muted.Render(" · ") +
@@ -56,7 +55,7 @@ func RenderHex(s *Styles, v HexView, w, h int, focused bool) string {
 	for i, row := range v.Rows {
 		body = append(body, s.HexRow(row, v.Top+i == v.MatchRow))
 	}
-	return s.box(r.W, r.H, title, info, note, focused, body)
+	return s.box(w, h, title, info, note, focused, body)
 }
 
 func filterNote(f capture.Filter) string {

@@ -66,15 +66,14 @@ func indent(lines []string) []string {
 
 // RenderOptions draws the options overlay of the socket called title.
 func RenderOptions(s *Styles, title string, v OptionsView, w, h int) string {
-	r := Rect{W: w, H: h}
 	inner := w - 2
-	h -= 2
+	rows := h - 2
 	var body []string
 	body = append(body, s.Muted.Render("space toggles a boolean · enter edits a value · ↑↓ move · esc closes · values are read again after each change"))
 	cols := []column{{title: "option", width: 24}, {title: "level", width: 12}, {title: "type", width: 8},
 		{title: "value", width: 24}, {title: "", width: max(10, inner-24-12-8-24-4)}}
 	body = append(body, s.header(cols))
-	listH := max(1, h-len(body)-1)
+	listH := max(1, rows-len(body)-1)
 	off := visibleOffset(v.Selected, v.Offset, listH, len(v.Rows))
 	for i := off; i < len(v.Rows) && i < off+listH; i++ {
 		row := v.Rows[i]
@@ -108,7 +107,7 @@ func RenderOptions(s *Styles, title string, v OptionsView, w, h int) string {
 		styles := []lipgloss.Style{s.Text, s.Muted, s.Muted, valStyle, s.Subtle}
 		body = append(body, s.row(cols, cells, styles, i == v.Selected, true))
 	}
-	for len(body) < h-1 {
+	for len(body) < rows-1 {
 		body = append(body, "")
 	}
 	switch {
@@ -123,13 +122,12 @@ func RenderOptions(s *Styles, title string, v OptionsView, w, h int) string {
 		body = append(body, "")
 	}
 	info := s.Muted.Render(fmt.Sprintf("%d options", len(v.Rows)))
-	return s.box(r.W, r.H, "Options · "+safe.Text(title), info, "", true, body)
+	return s.box(w, h, "Options · "+safe.Text(title), info, "", true, body)
 }
 
 // RenderSyscalls draws the syscall log overlay of the socket (or
 // attempt) called title.
 func RenderSyscalls(s *Styles, title string, v SyscallsView, w, h int) string {
-	r := Rect{W: w, H: h}
 	var body []string
 	if v.Total == 0 {
 		body = append(body, s.Subtle.Render("no system calls recorded"))
@@ -157,5 +155,5 @@ func RenderSyscalls(s *Styles, title string, v SyscallsView, w, h int) string {
 	if v.Follow {
 		note = "following · " + note
 	}
-	return s.box(r.W, r.H, "System calls · "+safe.Text(title), s.Muted.Render(info), note, true, body)
+	return s.box(w, h, "System calls · "+safe.Text(title), s.Muted.Render(info), note, true, body)
 }

@@ -12,7 +12,6 @@ import (
 // RenderResolve draws the resolve panel, w x h cells with its border.
 func RenderResolve(s *Styles, v ResolveView, w, h int, focused bool) string {
 	inner := w - 2
-	r := Rect{W: w, H: h}
 	var body []string
 	body = append(body, s.Muted.Render("host ")+v.Host+s.Muted.Render(" service ")+v.Service)
 	body = append(body, s.KeyHint.Render("f")+" family "+s.Bold.Render(v.Family)+"   "+
@@ -58,5 +57,5 @@ func RenderResolve(s *Styles, v ResolveView, w, h int, focused bool) string {
 	if len(v.Rows) > 0 {
 		info = s.Muted.Render("c connects")
 	}
-	return s.box(r.W, r.H, "Resolve", info, "", focused, body)
+	return s.box(w, h, "Resolve", info, "", focused, body)
 }

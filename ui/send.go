@@ -10,7 +10,6 @@ import (
 
 // RenderSend draws the send line, w x h cells with its border.
 func RenderSend(s *Styles, v SendView, w, h int, focused bool) string {
-	r := Rect{W: w, H: h}
 	focused = focused || v.DestFocused
 	var line1 string
 	if v.ShowDest {
@@ -34,7 +33,7 @@ func RenderSend(s *Styles, v SendView, w, h int, focused bool) string {
 		line2 = s.Subtle.Render("type text (\\r \\n \\t \\0 \\\\ \\xNN) or hex; enter sends")
 	}
 	info := s.Muted.Render(v.Mode + " (ctrl+t) · ending " + v.Ending + " (ctrl+l) · ↑↓ history")
-	return s.box(r.W, r.H, "Send", info, "", focused, []string{line1, line2})
+	return s.box(w, h, "Send", info, "", focused, []string{line1, line2})
 }
 
 // HexString writes p as lowercase pairs separated by spaces, at most limit

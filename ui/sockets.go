@@ -13,11 +13,10 @@ import (
 // RenderSockets draws the sockets panel, w x h cells with its border.
 func RenderSockets(s *Styles, v SocketsView, w, h int, focused bool) string {
 	inner := w - 2
-	r := Rect{W: w, H: h}
 	var body []string
 	if len(v.Rows) == 0 {
 		body = append(body, s.Subtle.Render("no sockets: connect (c), or l listener · u UDP · p socketpair"))
-		return s.box(r.W, r.H, "Sockets", "", "", focused, body)
+		return s.box(w, h, "Sockets", "", "", focused, body)
 	}
 	fixed := 3 + 6 + 11 + 2 + 6 + 6 + 7
 	addrW := max(8, (inner-fixed)/2)
@@ -48,7 +47,7 @@ func RenderSockets(s *Styles, v SocketsView, w, h int, focused bool) string {
 		body = append(body, s.row(cols, cells, styles, i == v.Selected, focused))
 	}
 	info := s.Muted.Render(fmt.Sprintf("%d/%d", v.Selected+1, len(v.Rows)))
-	return s.box(r.W, r.H, "Sockets", info, "", focused, body)
+	return s.box(w, h, "Sockets", info, "", focused, body)
 }
 
 func stateStyle(s *Styles, state string) lipgloss.Style {
