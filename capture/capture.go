@@ -37,19 +37,24 @@ import (
 // Dir is the direction of a chunk.
 type Dir uint8
 
-// Directions.
+// Directions. A Note is no traffic but something that happened to the
+// socket (the peer's end of stream, a reset, our shutdown), recorded in
+// its place among the chunks.
 const (
 	Sent     Dir = 1
 	Received Dir = 2
+	Note     Dir = 3
 )
 
-// String returns "sent" or "received".
+// String returns "sent", "received" or "note".
 func (d Dir) String() string {
 	switch d {
 	case Sent:
 		return "sent"
 	case Received:
 		return "received"
+	case Note:
+		return "note"
 	}
 	return fmt.Sprintf("dir(%d)", uint8(d))
 }
@@ -91,15 +96,23 @@ const (
 	// ChunkCost is what one chunk's index entry is counted as, in bytes, to
 	// bound the index: a store keeps at most limit/ChunkCost chunks (and at
 	// least minChunks), so a flood of one-byte datagrams cannot make the
-	// index outgrow the byte limit.
-	ChunkCost = 128
+	// index outgrow the byte limit. An entry takes about 150 bytes in its
+	// queues, which grow by doubling, and the garbage collector lets the
+	// heap grow to twice what is live: 512 keeps a flood of tiny datagrams
+	// within the limit.
+	ChunkCost = 512
 	minChunks = 1024
 	maxLimit  = 1 << 46
 )
 
-// Chunk describes one kept chunk: the bytes of one read or one send.
+// Chunk describes one kept chunk: the bytes of one read or one send (none
+// for an empty datagram), or a note.
 type Chunk struct {
-	Dir  Dir
+	Dir Dir
+	// Seq numbers the chunks of the store from 0, dropped ones included:
+	// it names a chunk for good, while its index among the kept ones
+	// shifts as older chunks are dropped.
+	Seq  int64
 	Time time.Time
 	// Offset is the position of the chunk's first kept byte in its
 	// direction's stream, counting every byte ever appended in that
@@ -109,7 +122,8 @@ type Chunk struct {
 	// trimmed the chunk's head.
 	Len int
 	// Peer is the sender or destination of a datagram as given to Append,
-	// raw text from outside; "" for connected sockets.
+	// raw text from outside; "" for connected sockets. For a note, it is
+	// the note's text.
 	Peer string
 }
 
@@ -139,7 +153,6 @@ type Row struct {
 type record struct {
 	chunk   Chunk
 	pos     int64 // position of the chunk's first kept byte in the store's byte log
-	seq     int64 // chunks appended before this one
 	dirSeq  int64 // chunks of the same direction appended before this one
 	rowsAll int64 // rows of every chunk up to this one, as each was appended
 	rowsDir int64 // the same, for this chunk's direction only
@@ -148,8 +161,9 @@ type record struct {
 // Store is the capture of one socket. The zero value is not usable; call
 // NewStore.
 type Store struct {
-	mu    sync.Mutex
-	limit int64
+	mu       sync.Mutex
+	limit    int64
+	rowBytes int // bytes in one row of the view
 
 	log  blockLog // every byte appended; the kept bytes are its last kept
 	kept int64
@@ -172,7 +186,7 @@ type Store struct {
 // (DefaultLimit when limit <= 0).
 func NewStore(limit int64) *Store {
 	limit = normLimit(limit)
-	return &Store{limit: limit, log: newBlockLog(blockShiftFor(limit), 0)}
+	return &Store{limit: limit, rowBytes: BytesPerLine, log: newBlockLog(blockShiftFor(limit), 0)}
 }
 
 func normLimit(n int64) int64 {
@@ -182,19 +196,22 @@ func normLimit(n int64) int64 {
 	return min(n, maxLimit)
 }
 
-// rowsOf returns the number of rows of a chunk of n bytes.
-func rowsOf(n int) int64 { return 1 + int64(n+BytesPerLine-1)/BytesPerLine }
+// rowsOf returns the number of rows of a chunk of n bytes: its header and
+// its bytes. A note is its header alone.
+func (s *Store) rowsOf(n int) int64 { return 1 + int64(n+s.rowBytes-1)/int64(s.rowBytes) }
 
 // Append records p, sent or received at t (peer for datagrams, "" else).
-// It copies p; an empty p or an unknown direction records nothing. When the
-// store passes its limit the oldest bytes are dropped.
+// It copies p. An empty p is recorded as a chunk of no bytes: give one
+// only for an empty datagram, which is traffic too. An unknown direction
+// records nothing. When the store passes its limit the oldest bytes are
+// dropped.
 func (s *Store) Append(dir Dir, t time.Time, peer string, p []byte) {
-	if len(p) == 0 || !dir.valid() {
+	if !dir.valid() {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.count(dir, int64(len(p)))
+	s.countBytes(dir, int64(len(p)))
 	off := s.next[dir]
 	s.next[dir] += int64(len(p))
 	if over := int64(len(p)) - s.limit; over > 0 {
@@ -206,7 +223,18 @@ func (s *Store) Append(dir Dir, t time.Time, peer string, p []byte) {
 	s.index(Chunk{Dir: dir, Time: t.Round(0), Offset: off, Len: len(p), Peer: s.intern(peer)}, pos)
 }
 
-func (s *Store) count(dir Dir, n int64) {
+// AppendNote records that something happened at t, in its place among
+// the chunks: text says what, in words (it may hold outside text such as
+// an error string; render it safely). A note is shown under the filter
+// All only, and counts in no statistic.
+func (s *Store) AppendNote(t time.Time, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.makeRoom(0)
+	s.index(Chunk{Dir: Note, Time: t.Round(0), Peer: text}, s.log.end)
+}
+
+func (s *Store) countBytes(dir Dir, n int64) {
 	if dir == Sent {
 		s.stats.TxBytes += n
 		s.stats.TxChunks++
@@ -227,24 +255,66 @@ func (s *Store) intern(peer string) string {
 
 // index adds the record of a chunk whose bytes were written at pos.
 func (s *Store) index(c Chunk, pos int64) {
-	rows := rowsOf(c.Len)
-	s.total[All] += rows
-	s.total[c.Dir] += rows
-	s.recs.push(record{chunk: c, pos: pos, seq: s.seqs[All], dirSeq: s.seqs[c.Dir],
-		rowsAll: s.total[All], rowsDir: s.total[c.Dir]})
-	s.dirs[c.Dir].push(s.seqs[All])
+	c.Seq = s.seqs[All]
+	r := record{chunk: c, pos: pos}
+	s.countRows(&r)
+	if c.Dir.valid() {
+		r.dirSeq = s.seqs[c.Dir]
+		s.dirs[c.Dir].push(c.Seq)
+		s.seqs[c.Dir]++
+	}
+	s.recs.push(r)
 	s.seqs[All]++
-	s.seqs[c.Dir]++
 	s.kept += int64(c.Len)
 }
 
+// countRows adds r's rows to the totals and gives r its prefix sums.
+func (s *Store) countRows(r *record) {
+	rows := s.rowsOf(r.chunk.Len)
+	s.total[All] += rows
+	r.rowsAll = s.total[All]
+	if d := r.chunk.Dir; d.valid() {
+		s.total[d] += rows
+		r.rowsDir = s.total[d]
+	}
+}
+
+// SetRowBytes sets how many bytes one row of the view holds (n >= 1;
+// BytesPerLine by default): a wide terminal shows more per row. It counts
+// every kept chunk's rows again, so call it when the width changes, not
+// per frame.
+func (s *Store) SetRowBytes(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n = max(n, 1)
+	if n == s.rowBytes {
+		return
+	}
+	s.rowBytes = n
+	s.total, s.gone = [3]int64{}, [3]int64{}
+	for i := range s.recs.len() {
+		s.countRows(s.recs.at(i))
+	}
+}
+
+// RowBytes returns how many bytes one row of the view holds.
+func (s *Store) RowBytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rowBytes
+}
+
 // makeRoom drops the oldest bytes until n more fit the limit (n <= limit)
-// and one more chunk fits the index.
+// and one more chunk fits the index. Chunks of no bytes (empty datagrams,
+// notes) that end up first go with the bytes before them.
 func (s *Store) makeRoom(n int64) {
 	for s.recs.len() > 0 && s.recs.len() >= s.maxChunks() {
 		s.dropFirst()
 	}
 	excess := s.kept + n - s.limit
+	if excess <= 0 {
+		return
+	}
 	for excess > 0 {
 		first := int64(s.recs.at(0).chunk.Len)
 		if first > excess {
@@ -254,6 +324,9 @@ func (s *Store) makeRoom(n int64) {
 		s.dropFirst()
 		excess -= first
 	}
+	for s.recs.len() > 0 && s.recs.at(0).chunk.Len == 0 {
+		s.dropFirst()
+	}
 }
 
 func (s *Store) maxChunks() int { return int(max(s.limit/ChunkCost, minChunks)) }
@@ -261,29 +334,33 @@ func (s *Store) maxChunks() int { return int(max(s.limit/ChunkCost, minChunks)) 
 // dropFirst forgets the oldest kept chunk.
 func (s *Store) dropFirst() {
 	r := s.recs.at(0)
-	s.forget(r.chunk.Dir, rowsOf(r.chunk.Len))
-	s.kept -= int64(r.chunk.Len)
-	s.stats.DroppedBytes += int64(r.chunk.Len)
-	s.stats.DroppedChunks++
-	s.dirs[r.chunk.Dir].pop()
+	s.forget(r.chunk.Dir, s.rowsOf(r.chunk.Len))
+	if r.chunk.Dir.valid() {
+		s.kept -= int64(r.chunk.Len)
+		s.stats.DroppedBytes += int64(r.chunk.Len)
+		s.stats.DroppedChunks++
+		s.dirs[r.chunk.Dir].pop()
+	}
 	s.recs.pop()
 }
 
 // trimFirst drops the first k bytes of the oldest chunk (k < its Len).
 func (s *Store) trimFirst(k int) {
 	r := s.recs.at(0)
-	before := rowsOf(r.chunk.Len)
+	before := s.rowsOf(r.chunk.Len)
 	r.chunk.Len -= k
 	r.chunk.Offset += int64(k)
 	r.pos += int64(k)
-	s.forget(r.chunk.Dir, before-rowsOf(r.chunk.Len))
+	s.forget(r.chunk.Dir, before-s.rowsOf(r.chunk.Len))
 	s.kept -= int64(k)
 	s.stats.DroppedBytes += int64(k)
 }
 
 func (s *Store) forget(dir Dir, rows int64) {
 	s.gone[All] += rows
-	s.gone[dir] += rows
+	if dir.valid() {
+		s.gone[dir] += rows
+	}
 }
 
 // keptFrom returns the position in the byte log of the oldest kept byte:
@@ -410,7 +487,7 @@ func (v view) end(k int) int64 {
 }
 
 // start returns the row of the k-th chunk's header.
-func (v view) start(k int) int64 { return v.end(k) - rowsOf(v.rec(k).chunk.Len) }
+func (v view) start(k int) int64 { return v.end(k) - v.s.rowsOf(v.rec(k).chunk.Len) }
 
 // find returns the chunk that holds row (len() when row is past the end).
 func (v view) find(row int64) int {
@@ -447,11 +524,11 @@ func (s *Store) RowsAt(f Filter, start, n int) []Row {
 	out := make([]Row, 0, end-int64(start))
 	// One array for the copies of all the rows' bytes; its capacity is
 	// never passed, so the slices handed out stay put.
-	arena := make([]byte, 0, cap(out)*BytesPerLine)
+	arena := make([]byte, 0, cap(out)*s.rowBytes)
 	row := int64(start)
 	for k := v.find(row); row < end; k++ {
 		r, first := v.rec(k), v.start(k)
-		for i := row - first; i < rowsOf(r.chunk.Len) && row < end; i++ {
+		for i := row - first; i < s.rowsOf(r.chunk.Len) && row < end; i++ {
 			var rw Row
 			rw, arena = s.row(r, i, arena)
 			out = append(out, rw)
@@ -464,21 +541,43 @@ func (s *Store) RowsAt(f Filter, start, n int) []Row {
 // row returns row i of chunk r (0 is its header), its bytes copied to the
 // end of arena.
 func (s *Store) row(r *record, i int64, arena []byte) (Row, []byte) {
-	out := Row{Header: i == 0, Chunk: r.chunk, ChunkIndex: int(r.seq - s.firstSeq()), Offset: r.chunk.Offset}
+	out := Row{Header: i == 0, Chunk: r.chunk, ChunkIndex: int(r.chunk.Seq - s.firstSeq()), Offset: r.chunk.Offset}
 	if i == 0 {
 		return out, arena
 	}
-	b := int(i-1) * BytesPerLine
+	b := int(i-1) * s.rowBytes
 	out.Offset += int64(b)
 	a := len(arena)
-	arena = s.appendRow(arena, r, b)
+	arena = s.appendRow(arena, r, b, s.rowBytes)
 	out.Bytes = arena[a:len(arena):len(arena)]
 	return out, arena
 }
 
-// appendRow appends to dst the row of r's bytes that starts at b (a
-// multiple of BytesPerLine): up to BytesPerLine bytes, which may lie in two
-// blocks.
-func (s *Store) appendRow(dst []byte, r *record, b int) []byte {
-	return s.log.appendTo(dst, r.pos+int64(b), min(BytesPerLine, r.chunk.Len-b))
+// appendRow appends to dst up to n of r's bytes from b, which may lie in
+// several blocks.
+func (s *Store) appendRow(dst []byte, r *record, b, n int) []byte {
+	return s.log.appendTo(dst, r.pos+int64(b), min(n, r.chunk.Len-b))
+}
+
+// Nearest returns the kept chunk seq when filter f shows it; otherwise the
+// next one shown after it (forward) or the one before it, with its bytes
+// copied. It reports false when there is none.
+func (s *Store) Nearest(f Filter, seq int64, forward bool) (Chunk, []byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !f.valid() {
+		return Chunk{}, nil, false
+	}
+	r := s.shownAt(f, seq, forward)
+	if r == nil {
+		return Chunk{}, nil, false
+	}
+	return r.chunk, s.log.appendTo(make([]byte, 0, r.chunk.Len), r.pos, r.chunk.Len), true
+}
+
+// EndSeq is the Seq the next chunk appended will have.
+func (s *Store) EndSeq() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seqs[All]
 }

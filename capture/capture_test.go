@@ -2,6 +2,8 @@ package capture
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -106,16 +108,70 @@ func TestSmallCaptureRows(t *testing.T) {
 
 func TestEmptyAppendAndUnknownDir(t *testing.T) {
 	s := NewStore(0)
-	s.Append(Sent, t0, "", nil)
-	s.Append(Dir(3), t0, "", []byte("x"))
-	if s.NumChunks() != 0 || s.Rows(All) != 0 || s.Stats() != (Stats{}) {
-		t.Fatalf("recorded something: %d chunks, %+v", s.NumChunks(), s.Stats())
-	}
 	if s.RowsAt(All, 0, 10) != nil {
 		t.Fatal("rows from an empty store")
 	}
+	s.Append(Note, t0, "", []byte("x"))
+	s.Append(Dir(9), t0, "", []byte("x"))
+	if s.NumChunks() != 0 || s.Rows(All) != 0 || s.Stats() != (Stats{}) {
+		t.Fatalf("recorded something: %d chunks, %+v", s.NumChunks(), s.Stats())
+	}
+	// An empty datagram is a chunk of its own: a header row, no bytes.
+	s.Append(Received, t0, "[::1]:9", nil)
+	if s.NumChunks() != 1 || s.Rows(All) != 1 || s.Stats() != (Stats{RxChunks: 1}) {
+		t.Fatalf("empty datagram: %d chunks, %d rows, %+v", s.NumChunks(), s.Rows(All), s.Stats())
+	}
+	if rows := rowTexts(s.RowsAt(All, 0, 10)); !reflect.DeepEqual(rows, []string{"H0 received @0 len 0 [::1]:9"}) {
+		t.Fatalf("rows %q", rows)
+	}
 	if s.Limit() != DefaultLimit {
 		t.Fatalf("Limit = %d", s.Limit())
+	}
+}
+
+func TestNotes(t *testing.T) {
+	s := small()
+	s.AppendNote(t0.Add(4*time.Second), "the peer closed its side (EOF)")
+	s.Append(Sent, t0.Add(5*time.Second), "", []byte("late"))
+	if s.Rows(All) != 12 || s.Rows(OnlySent) != 6 || s.Stats().TxChunks != 3 {
+		t.Fatalf("rows all %d sent %d, stats %+v", s.Rows(All), s.Rows(OnlySent), s.Stats())
+	}
+	rows := s.RowsAt(All, 9, 3)
+	if !rows[0].Header || rows[0].Chunk.Dir != Note || rows[0].Chunk.Peer != "the peer closed its side (EOF)" {
+		t.Fatalf("note row %+v", rows[0])
+	}
+	if rows[1].Chunk.Dir != Sent || rows[1].Chunk.Seq != 5 {
+		t.Fatalf("after the note %+v", rows[1])
+	}
+	var out bytes.Buffer
+	if err := s.WriteTranscript(&out, All, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\nnote 2025-03-01T12:00:04.123456789Z the peer closed its side (EOF)\nsent ") {
+		t.Errorf("transcript:\n%s", out.String())
+	}
+	// A search runs across the note: the two sent chunks are one stream.
+	if row, ok := s.Find(OnlySent, []byte("ldla"), 0, true); !ok || row != 3 {
+		t.Errorf("Find across a note = %d, %v", row, ok)
+	}
+}
+
+func TestRowBytes(t *testing.T) {
+	s := small()
+	s.SetRowBytes(4)
+	want := []string{"H0 sent @0 len 5 ", `B0 @0 "hell"`, `B0 @4 "o"`, "H1 received @0 len 20 "}
+	if got := rowTexts(s.RowsAt(All, 0, 4)); !reflect.DeepEqual(got, want) {
+		t.Fatalf("4 a row: %q", got)
+	}
+	if s.Rows(All) != 3+6+3+5 {
+		t.Errorf("rows %d", s.Rows(All))
+	}
+	if row, ok := s.Find(All, []byte("ef"), 0, true); !ok || row != 3+1+3 {
+		t.Errorf("Find at 4 a row = %d, %v", row, ok)
+	}
+	s.SetRowBytes(BytesPerLine)
+	if s.Rows(All) != 9 {
+		t.Errorf("back to 16 a row: %d rows", s.Rows(All))
 	}
 }
 
@@ -367,5 +423,37 @@ func TestDirAndFilterNames(t *testing.T) {
 	}
 	if !All.Shows(Sent) || !OnlySent.Shows(Sent) || OnlySent.Shows(Received) || !OnlyReceived.Shows(Received) {
 		t.Error("Filter.Shows")
+	}
+}
+
+// TestFindPosLetsOthersIn: a search takes the lock one chunk at a time,
+// reports its progress, and stops when its context ends.
+func TestFindPosLetsOthersIn(t *testing.T) {
+	s := NewStore(1 << 20)
+	for i := range 100 {
+		s.Append(Received, t0, "", bytes.Repeat([]byte{byte('a' + i%20)}, 1000))
+	}
+	var calls int
+	var last int64
+	_, ok, err := s.FindPos(context.Background(), All, []byte("zz"), Pos{}, true, func(searched int64) {
+		calls++
+		last = searched
+		s.Append(Sent, t0, "", []byte("x")) // would deadlock if the search held the lock
+	})
+	if ok || err != nil || calls < 100 || last < 100*1000 {
+		t.Fatalf("search: ok %v err %v, %d progress calls, %d bytes", ok, err, calls, last)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	_, ok, err = s.FindPos(ctx, All, []byte("zz"), Pos{}, true, func(int64) { cancel() })
+	if ok || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled search: ok %v err %v", ok, err)
+	}
+	// Backwards from the end, and positions back to rows.
+	p, ok, err := s.FindPos(context.Background(), OnlyReceived, []byte("ttt"), Pos{Seq: s.EndSeq(), Byte: 0}, false, nil)
+	if !ok || err != nil || p.Seq != 99 || p.Byte != 997 {
+		t.Fatalf("backward: %+v %v %v", p, ok, err)
+	}
+	if row := s.RowOf(OnlyReceived, p); row != 99*64+1+997/BytesPerLine {
+		t.Errorf("RowOf = %d", row)
 	}
 }

@@ -40,6 +40,7 @@ func (s *Store) WriteDir(w io.Writer, d Dir) (int64, error) {
 //
 //	<sent|received> <RFC3339Nano time> offset <n> len <n> [peer]
 //
+// (a note is one line, "note <RFC3339Nano time> <text>")
 // then its rows as
 //
 //	%08x  hh hh ... hh  |ascii|
@@ -64,7 +65,7 @@ func (s *Store) WriteTranscript(w io.Writer, f Filter, render func([]byte) strin
 		r := v.rec(k)
 		line = appendHeader(line[:0], r.chunk, render)
 		for b := 0; b < r.chunk.Len; b += BytesPerLine {
-			row = s.appendRow(row[:0], r, b)
+			row = s.appendRow(row[:0], r, b, BytesPerLine)
 			line = AppendHexLine(line, r.chunk.Offset+int64(b), row, render)
 		}
 		if _, err := bw.Write(line); err != nil {
@@ -74,11 +75,16 @@ func (s *Store) WriteTranscript(w io.Writer, f Filter, render func([]byte) strin
 	return bw.Flush()
 }
 
-// appendHeader appends the header line of chunk c.
+// appendHeader appends the header line of chunk c: for a note, its text.
 func appendHeader(dst []byte, c Chunk, render func([]byte) string) []byte {
 	dst = append(dst, c.Dir.String()...)
 	dst = append(dst, ' ')
 	dst = c.Time.AppendFormat(dst, time.RFC3339Nano)
+	if c.Dir == Note {
+		dst = append(dst, ' ')
+		dst = append(dst, render([]byte(c.Peer))...)
+		return append(dst, '\n')
+	}
 	dst = append(dst, " offset "...)
 	dst = strconv.AppendInt(dst, c.Offset, 10)
 	dst = append(dst, " len "...)

@@ -10,11 +10,12 @@ import (
 )
 
 // model is the obvious, slow capture: every chunk ever appended, the newest
-// limit bytes of them kept.
+// limit bytes of them kept, shown rowBytes bytes a row.
 type model struct {
-	limit  int
-	next   [3]int64
-	chunks []modelChunk
+	limit    int
+	rowBytes int
+	next     [4]int64
+	chunks   []modelChunk
 }
 
 type modelChunk struct {
@@ -24,30 +25,36 @@ type modelChunk struct {
 	data   []byte
 }
 
+// append adds a chunk (an empty one too: an empty datagram, or a note),
+// then drops the oldest bytes over the limit: whole chunks first, chunks
+// of no bytes among them, then the head of the oldest kept one; when the
+// bytes dropped end at a chunk boundary, the chunks of no bytes that are
+// then first go too.
 func (m *model) append(dir Dir, peer string, p []byte) {
 	m.chunks = append(m.chunks, modelChunk{dir, peer, m.next[dir], bytes.Clone(p)})
 	m.next[dir] += int64(len(p))
-	kept := 0
-	for i := len(m.chunks) - 1; i >= 0; i-- {
-		c := &m.chunks[i]
-		if kept+len(c.data) > m.limit {
-			cut := kept + len(c.data) - m.limit
-			c.offset += int64(cut)
-			c.data = c.data[cut:]
-		}
-		kept += len(c.data)
-	}
-	m.dropEmpty()
-}
-
-func (m *model) dropEmpty() {
-	out := m.chunks[:0]
+	excess := -m.limit
 	for _, c := range m.chunks {
-		if len(c.data) > 0 {
-			out = append(out, c)
-		}
+		excess += len(c.data)
 	}
-	m.chunks = out
+	if excess <= 0 {
+		return
+	}
+	i := 0
+	for ; excess > 0; i++ {
+		c := &m.chunks[i]
+		if len(c.data) > excess {
+			c.offset += int64(excess)
+			c.data = c.data[excess:]
+			m.chunks = m.chunks[i:]
+			return
+		}
+		excess -= len(c.data)
+	}
+	for i < len(m.chunks) && len(m.chunks[i].data) == 0 {
+		i++
+	}
+	m.chunks = m.chunks[i:]
 }
 
 // modelRow is one row of the model: chunk index, position in the chunk's
@@ -61,7 +68,7 @@ func (m *model) rows(f Filter) []modelRow {
 			continue
 		}
 		out = append(out, modelRow{i, -1})
-		for p := 0; p < len(c.data); p += BytesPerLine {
+		for p := 0; p < len(c.data); p += m.rowBytes {
 			out = append(out, modelRow{i, p})
 		}
 	}
@@ -73,10 +80,14 @@ func (m *model) text(f Filter) []string {
 	for _, r := range m.rows(f) {
 		c := m.chunks[r.chunk]
 		if r.pos < 0 {
+			if c.dir == Note {
+				out = append(out, fmt.Sprintf("H%d %s @0 len 0 %s", r.chunk, c.dir, c.peer))
+				continue
+			}
 			out = append(out, fmt.Sprintf("H%d %s @%d len %d %s", r.chunk, c.dir, c.offset, len(c.data), c.peer))
 			continue
 		}
-		out = append(out, fmt.Sprintf("B%d @%d %q", r.chunk, c.offset+int64(r.pos), c.data[r.pos:min(r.pos+BytesPerLine, len(c.data))]))
+		out = append(out, fmt.Sprintf("B%d @%d %q", r.chunk, c.offset+int64(r.pos), c.data[r.pos:min(r.pos+m.rowBytes, len(c.data))]))
 	}
 	return out
 }
@@ -115,10 +126,10 @@ func (m *model) find(f Filter, needle []byte, from int, forward bool) (int, bool
 			continue
 		}
 		s := m.stream(mr.chunk)
-		for k := range BytesPerLine {
+		for k := range m.rowBytes {
 			p := mr.pos + k
 			if !forward {
-				p = mr.pos + BytesPerLine - 1 - k
+				p = mr.pos + m.rowBytes - 1 - k
 			}
 			if p < len(m.chunks[mr.chunk].data) && bytes.HasPrefix(s[p:], needle) {
 				return r, true
@@ -147,20 +158,27 @@ func againstModel(t *testing.T, newStore func(limit int64) *Store) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(1, 2))
 	peers := []string{"", "", "[::1]:9", "127.0.0.1:7"}
-	for round := range 60 {
+	for round := range 80 {
 		limit := []int{50, 100, 333, 1 << 20}[round%4]
-		s, m := newStore(int64(limit)), &model{limit: limit}
+		s, m := newStore(int64(limit)), &model{limit: limit, rowBytes: BytesPerLine}
 		for range 1 + rng.IntN(60) {
-			dir, peer := Dir(1+rng.IntN(2)), peers[rng.IntN(len(peers))]
-			p := randomBytes(rng, rng.IntN(45))
-			s.Append(dir, time.Time{}, peer, p)
-			if len(p) > 0 {
+			switch dir, peer := Dir(1+rng.IntN(3)), peers[rng.IntN(len(peers))]; dir {
+			case Note:
+				s.AppendNote(time.Time{}, "note "+peer)
+				m.append(Note, "note "+peer, nil)
+			default:
+				p := randomBytes(rng, rng.IntN(45))
+				s.Append(dir, time.Time{}, peer, p)
 				m.append(dir, peer, p)
 			}
 		}
-		for _, f := range []Filter{All, OnlySent, OnlyReceived} {
-			checkRows(t, s, m, f, rng)
-			checkFind(t, s, m, f, rng)
+		for _, rb := range []int{BytesPerLine, 1 + rng.IntN(40), BytesPerLine} {
+			s.SetRowBytes(rb)
+			m.rowBytes = rb
+			for _, f := range []Filter{All, OnlySent, OnlyReceived} {
+				checkRows(t, s, m, f, rng)
+				checkFind(t, s, m, f, rng)
+			}
 		}
 	}
 }
