@@ -634,3 +634,30 @@ func TestOptRegistry(t *testing.T) {
 		t.Errorf("Applies.String: %q %q", AppliesTCP, OnUnix|OnDgram)
 	}
 }
+
+// TestQueued: bytes the peer sent and nobody read wait in the kernel, and
+// Queued counts them.
+func TestQueued(t *testing.T) {
+	client, server := connected(t, "127.0.0.1")
+	if _, err := client.SendAll(context.Background(), make([]byte, 1000), 0); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		in, _, err := server.Queued()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in == 1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes queued, want 1000", in)
+		}
+		time.Sleep(time.Millisecond) // polling, not a synchronisation
+	}
+	server.Close()
+	if _, _, err := server.Queued(); !errors.Is(err, ErrClosed) {
+		t.Errorf("closed: %v", err)
+	}
+}
