@@ -130,6 +130,9 @@ func (e *Engine) forget(k *Sock) {
 // Shutdown shuts down reading, writing or both (SHUT_RD, SHUT_WR,
 // SHUT_RDWR) of a connected socket.
 func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
+	if how != netcore.ShutWR {
+		k.shutRead.Store(true)
+	}
 	if err := k.s.Shutdown(how); err != nil {
 		return err
 	}
@@ -137,6 +140,14 @@ func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
 		st.ReadShut = st.ReadShut || how != netcore.ShutWR
 		st.WriteShut = st.WriteShut || how != netcore.ShutRD
 	})
+	switch how {
+	case netcore.ShutRD:
+		k.note("we shut down reading (SHUT_RD)")
+	case netcore.ShutWR:
+		k.note("we shut down writing (SHUT_WR): the peer sees end of stream (FIN)")
+	default:
+		k.note("we shut down reading and writing (SHUT_RDWR)")
+	}
 	return nil
 }
 
@@ -149,7 +160,12 @@ func (e *Engine) CloseSock(k *Sock) error {
 
 func (k *Sock) closeNow() error {
 	k.cancel()
-	k.update(func(st *Status) { st.Closed, st.State = true, "closed" })
+	k.mu.Lock()
+	if !k.status.Closed {
+		k.noteLocked("closed")
+	}
+	k.status.Closed, k.status.State = true, "closed"
+	k.mu.Unlock()
 	err := k.s.Close()
 	if k.role == RoleListener && k.Family() == netcore.FamilyUnix && !k.local.IsAbstract() && k.local.Path() != "" {
 		_ = os.Remove(k.local.Path())

@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,24 +30,25 @@ func newEngine(t *testing.T) (*Engine, *collector) {
 	return e, &collector{t: t, e: e}
 }
 
-// await takes events until one satisfies match, and returns it.
+// await takes events until one satisfies match, and returns it; the
+// others stay for later awaits, in order.
 func (c *collector) await(what string, match func(Event) bool) Event {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), patience)
 	defer cancel()
-	for {
-		for i, ev := range c.events {
-			if match(ev) {
-				c.events = c.events[i+1:]
+	for seen := 0; ; {
+		for i := seen; i < len(c.events); i++ {
+			if ev := c.events[i]; match(ev) {
+				c.events = append(c.events[:i:i], c.events[i+1:]...)
 				return ev
 			}
 		}
-		c.events = nil
+		seen = len(c.events)
 		evs := c.e.Next(ctx)
 		if evs == nil {
 			c.t.Fatalf("no %s", what)
 		}
-		c.events = evs
+		c.events = append(c.events, evs...)
 	}
 }
 
@@ -194,8 +197,151 @@ func TestCloseClosesEverything(t *testing.T) {
 			t.Errorf("%s still open", k.Describe())
 		}
 	}
+	e.hub.take()
 	e.Listen(addr(t, "127.0.0.1:0"))
 	if evs := e.hub.take(); len(evs) != 0 {
 		t.Errorf("events after Close: %v", evs)
+	}
+}
+
+// lastNote returns the text of the newest note in a capture.
+func lastNote(st *capture.Store) string {
+	for i := st.NumChunks() - 1; i >= 0; i-- {
+		if c := st.Chunk(i); c.Dir == capture.Note {
+			return c.Peer
+		}
+	}
+	return ""
+}
+
+// connectedPair opens a listener and connects to it through the engine:
+// the client and the accepted side.
+func connectedPair(t *testing.T, e *Engine, c *collector) (client, server *Sock) {
+	t.Helper()
+	e.Listen(addr(t, "127.0.0.1:0"))
+	l := c.await("the listener", is[Opened]).(Opened).Socks[0]
+	rows := []netcore.AddrInfo{{Family: netcore.FamilyInet, SockType: netcore.SockStream, Addr: l.Local()}}
+	e.Connect(context.Background(), Dial{Rows: rows, Traces: []*Trace{NewTrace()}})
+	client = c.await("the connect", is[ConnectDone]).(ConnectDone).Sock
+	server = c.await("the accept", is[Accepted]).(Accepted).Sock
+	return client, server
+}
+
+// TestNotesInTheCapture: the end of the peer's stream, our own shutdown
+// of reading, and a reset each leave a note in the capture, with the TCP
+// state after it, by the time the event that reports them is taken.
+func TestNotesInTheCapture(t *testing.T) {
+	e, c := newEngine(t)
+	client, server := connectedPair(t, e, c)
+	if err := e.Shutdown(client, netcore.ShutWR); err != nil {
+		t.Fatal(err)
+	}
+	if n := lastNote(client.Store()); !strings.HasPrefix(n, "we shut down writing (SHUT_WR)") || !strings.Contains(n, "FIN_WAIT") {
+		t.Errorf("client's note %q", n)
+	}
+	ev := c.await("the peer's EOF", is[EOF]).(EOF)
+	if ev.Sock != server || ev.Ours {
+		t.Fatalf("EOF %+v", ev)
+	}
+	if n := lastNote(server.Store()); n != "end of stream: the peer shut down its sending side (FIN) · CLOSE_WAIT" {
+		t.Errorf("server's note %q", n)
+	}
+
+	// Our own shutdown of reading is ours, not the peer's.
+	client2, _ := connectedPair(t, e, c)
+	if err := e.Shutdown(client2, netcore.ShutRD); err != nil {
+		t.Fatal(err)
+	}
+	ev = c.await("the end of reading", is[EOF]).(EOF)
+	if ev.Sock != client2 || !ev.Ours || client2.Status().EOF {
+		t.Fatalf("after SHUT_RD: %+v, status %+v", ev, client2.Status())
+	}
+	if n := lastNote(client2.Store()); !strings.HasPrefix(n, "reading ended: we shut down our reading side") {
+		t.Errorf("note %q", n)
+	}
+}
+
+// TestResetShowsAtOnce: a reset is noted as soon as the kernel reports it,
+// not at the next send, and every byte that came before it is kept.
+func TestResetShowsAtOnce(t *testing.T) {
+	e, c := newEngine(t)
+	e.Listen(addr(t, "127.0.0.1:0"))
+	l := c.await("the listener", is[Opened]).(Opened).Socks[0]
+	peer, err := net.Dial("tcp", l.Local().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := c.await("the accept", is[Accepted]).(Accepted).Sock
+	if _, err := peer.Write([]byte("last words")); err != nil {
+		t.Fatal(err)
+	}
+	waitStore(t, server.Store(), capture.Received, []byte("last words"))
+	_ = peer.(*net.TCPConn).SetLinger(0)
+	_ = peer.Close()
+	failed := c.await("the reset", is[ReceiveFailed]).(ReceiveFailed)
+	if failed.Sock != server || netcore.ErrnoOf(failed.Err) != unix.ECONNRESET || !failed.Stopped {
+		t.Fatalf("failed %+v", failed)
+	}
+	if n := lastNote(server.Store()); !strings.HasPrefix(n, "reset: the peer aborted the connection (RST)") {
+		t.Errorf("note %q", n)
+	}
+	waitStore(t, server.Store(), capture.Received, []byte("last words"))
+}
+
+// TestPauseThrottlesThePeer: while paused nothing is read, the kernel's
+// queue grows; resuming reads it all. A full capture pauses by itself.
+func TestPauseThrottlesThePeer(t *testing.T) {
+	e := New(Config{CaptureLimit: 256 << 10})
+	t.Cleanup(e.Close)
+	c := &collector{t: t, e: e}
+	client, server := connectedPair(t, e, c)
+	e.SetPaused(server, true)
+	if server.Status().Paused != PausedByUser {
+		t.Fatalf("status %+v", server.Status())
+	}
+	if err := e.Send(client, bytes.Repeat([]byte("p"), 1000), netcore.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(patience)
+	for {
+		in, _, err := server.Socket().Queued()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in == 1000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queued %d", in)
+		}
+		time.Sleep(time.Millisecond) // polling, not a synchronisation
+	}
+	if got := server.Store().Stats().RxBytes; got != 0 {
+		t.Fatalf("read %d bytes while paused", got)
+	}
+	e.SetPaused(server, false)
+	waitStore(t, server.Store(), capture.Received, bytes.Repeat([]byte("p"), 1000))
+
+	// 300 KiB into a 256 KiB capture: reading pauses before it would drop.
+	if err := e.Send(client, bytes.Repeat([]byte("q"), 300<<10), netcore.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.await("the pause", is[Paused]).(Paused)
+	if p.Sock != server || !strings.HasPrefix(p.Reason, PausedFull) {
+		t.Fatalf("paused %+v", p)
+	}
+	if st := server.Store().Stats(); st.DroppedBytes != 0 || st.RxBytes+readSize <= 256<<10 {
+		t.Errorf("paused with %+v", st)
+	}
+	e.SetPaused(server, false) // let it run: the oldest bytes go
+	deadline = time.Now().Add(patience)
+	for server.Store().Stats().RxBytes != 1000+300<<10 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after resuming: %+v", server.Store().Stats())
+		}
+		time.Sleep(time.Millisecond) // polling, not a synchronisation
+	}
+	if server.Store().Stats().DroppedBytes == 0 || server.Status().Paused != "" {
+		t.Errorf("let run: %+v, %+v", server.Store().Stats(), server.Status())
 	}
 }

@@ -51,8 +51,19 @@ type AcceptFailed struct {
 // taken, however many chunks arrive meanwhile.
 type Traffic struct{ Sock *Sock }
 
-// EOF reports that the peer shut down its side of a stream: reading ends.
-type EOF struct{ Sock *Sock }
+// EOF reports that reading a stream ended: the peer shut down its side, or
+// (Ours) we shut down reading.
+type EOF struct {
+	Sock *Sock
+	Ours bool
+}
+
+// Paused reports that the engine paused reading on a socket by itself:
+// its capture is full (see PausedFull).
+type Paused struct {
+	Sock   *Sock
+	Reason string
+}
 
 // ReceiveFailed reports a failed receive. On a stream it ends reading
 // (Stopped); a datagram socket goes on receiving, since each such error
@@ -80,5 +91,6 @@ func (Accepted) event()      {}
 func (AcceptFailed) event()  {}
 func (Traffic) event()       {}
 func (EOF) event()           {}
+func (Paused) event()        {}
 func (ReceiveFailed) event() {}
 func (Sent) event()          {}

@@ -26,16 +26,22 @@ type sendReq struct {
 // Nothing received is dropped: the store keeps its limit by dropping the
 // oldest bytes and says so.
 func (e *Engine) readLoop(k *Sock) {
-	ctx := netcore.WithCallTimeout(k.ctx, 0) // a receive waits as long as it takes
 	dgram := k.Type() != netcore.SockStream
 	unconnected := dgram && !k.peer.IsValid()
 	buf := make([]byte, readSize)
 	for {
+		ctx := e.readContext(k) // a receive waits as long as it takes, or until a pause
+		if ctx == nil {
+			return
+		}
 		data, from, err := receiveOnce(ctx, k.s, buf, dgram)
 		at := time.Now()
 		if err != nil {
 			if k.ctx.Err() != nil || errors.Is(err, netcore.ErrClosed) {
 				return
+			}
+			if ctx.Err() != nil {
+				continue // paused while waiting: nothing was read
 			}
 			// On a datagram socket an error reports one earlier datagram
 			// (an ICMP port unreachable, say) and is cleared once read.
@@ -44,6 +50,7 @@ func (e *Engine) readLoop(k *Sock) {
 				st.LastErr = err
 				st.ReadShut = st.ReadShut || stopped
 			})
+			k.note(receiveNote(err, dgram))
 			e.hub.post(ReceiveFailed{Sock: k, Err: err, Stopped: stopped})
 			if stopped {
 				return
@@ -51,8 +58,9 @@ func (e *Engine) readLoop(k *Sock) {
 			continue
 		}
 		if len(data) == 0 && !dgram {
-			k.update(func(st *Status) { st.EOF, st.ReadShut = true, true })
-			e.hub.post(EOF{Sock: k})
+			if k.ctx.Err() == nil { // not our own close
+				e.endOfStream(k)
+			}
 			return
 		}
 		peer := ""
@@ -62,6 +70,20 @@ func (e *Engine) readLoop(k *Sock) {
 		k.duplex.Received(func() { k.store.Append(capture.Received, at, peer, data) })
 		e.hub.post(Traffic{Sock: k})
 	}
+}
+
+// endOfStream records that reading a stream ended: the peer's FIN, or our
+// own shutdown of reading.
+func (e *Engine) endOfStream(k *Sock) {
+	ours := k.shutRead.Load()
+	if ours {
+		k.update(func(st *Status) { st.ReadShut = true })
+		k.note("reading ended: we shut down our reading side (SHUT_RD)")
+	} else {
+		k.update(func(st *Status) { st.EOF, st.ReadShut = true, true })
+		k.note("end of stream: the peer shut down its sending side (FIN)")
+	}
+	e.hub.post(EOF{Sock: k, Ours: ours})
 }
 
 // receiveOnce reads what a stream has, into buf, or the next datagram
@@ -91,6 +113,7 @@ func (e *Engine) writeLoop(k *Sock) {
 			})
 			if err != nil && k.ctx.Err() == nil {
 				k.update(func(st *Status) { st.LastErr = err })
+				k.note(sendNote(err, n, len(req.data)))
 			}
 			e.hub.post(Sent{Sock: k, N: n, Total: len(req.data), Err: err, Destination: req.to})
 			if n > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"sockbench/capture"
 	"sockbench/netcore"
@@ -33,6 +34,9 @@ type Status struct {
 	EOF       bool // the peer shut down its side
 	Accepted  int  // the connections a listener accepted
 	LastErr   error
+	// Paused says why reading is paused (PausedByUser, PausedFull), "" while
+	// reading.
+	Paused string
 }
 
 // Sock is one socket of the engine: a netcore socket with its capture
@@ -53,9 +57,13 @@ type Sock struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	sendCh chan sendReq
+	// shutRead is set before we shut down reading, so that the reader
+	// tells our end of reading from the peer's.
+	shutRead atomic.Bool
 
-	mu     sync.Mutex
+	mu     sync.Mutex // guards status and flow, and orders notes
 	status Status
+	flow   pauser
 }
 
 // ID is the socket's number in the engine, from 1 up.
