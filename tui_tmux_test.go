@@ -145,7 +145,7 @@ func TestTmuxConnectSendEcho(t *testing.T) {
 	})
 	lines := 0
 	for _, l := range strings.Split(screen, "\n") {
-		if strings.Contains(l, "68 65 6c 6c 6f 0d 0a") && strings.Contains(l, "hello__") {
+		if strings.Contains(l, "68 65 6c 6c 6f 0d 0a") && strings.Contains(l, "hello←↓") {
 			lines++
 		}
 	}
@@ -182,7 +182,7 @@ func TestTmuxHostilePeer(t *testing.T) {
 	// The workbench still takes keys and draws: send something.
 	s.text("still here")
 	s.keys("Enter")
-	s.waitText("still here__")
+	s.waitText("still here←↓")
 	if title := strings.TrimSpace(s.tmux("display", "-p", "-t", "app", "#{pane_title}")); title != "sockbench" {
 		t.Errorf("pane title %q", title)
 	}

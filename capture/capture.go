@@ -575,6 +575,58 @@ func (s *Store) Nearest(f Filter, seq int64, forward bool) (Chunk, []byte, bool)
 	return r.chunk, s.log.appendTo(make([]byte, 0, r.chunk.Len), r.pos, r.chunk.Len), true
 }
 
+// NearestChunk is Nearest without the bytes: the chunk, and its last
+// byte (-1 for a chunk of no bytes).
+func (s *Store) NearestChunk(f Filter, seq int64, forward bool) (c Chunk, last int, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !f.valid() {
+		return Chunk{}, -1, false
+	}
+	r := s.shownAt(f, seq, forward)
+	if r == nil {
+		return Chunk{}, -1, false
+	}
+	last = -1
+	if r.chunk.Len > 0 {
+		last = int(s.log.appendTo(nil, r.pos+int64(r.chunk.Len-1), 1)[0])
+	}
+	return r.chunk, last, true
+}
+
+// Extent returns the bytes n bytes from p cover: from p on in its chunk,
+// then on into the next chunks of the same direction and peer, as a
+// search's match runs on. It stops early at the end of what is kept.
+func (s *Store) Extent(p Pos, n int) []Span {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.Seq < s.firstSeq() || p.Seq >= s.seqs[All] {
+		return nil
+	}
+	var out []Span
+	r, at := s.bySeq(p.Seq), p.Byte
+	for n > 0 && r != nil {
+		take := min(n, r.chunk.Len-at)
+		out = append(out, Span{Seq: r.chunk.Seq, From: at, To: at + take})
+		n -= take
+		next := s.nextInDir(r)
+		if next == nil || next.chunk.Peer != r.chunk.Peer {
+			break
+		}
+		r, at = next, 0
+	}
+	return out
+}
+
+// Span is a run of the bytes of one chunk, [From, To).
+type Span struct {
+	Seq      int64
+	From, To int
+}
+
+// Has reports whether byte b of chunk seq is in the span.
+func (sp Span) Has(seq int64, b int) bool { return seq == sp.Seq && b >= sp.From && b < sp.To }
+
 // EndSeq is the Seq the next chunk appended will have.
 func (s *Store) EndSeq() int64 {
 	s.mu.Lock()

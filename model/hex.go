@@ -2,79 +2,123 @@ package model
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/capture"
 	"sockbench/engine"
-	"sockbench/payload"
 	"sockbench/ui"
 )
 
-// hexState is where one socket's hex view stands.
-type hexState struct {
-	top    int
-	follow bool
+// viewState is where one socket's traffic view stands.
+type viewState struct {
 	filter capture.Filter
-	match  int // the matched row, -1 for none
-	needle []byte
-	query  string
-	gen    int
+	follow bool
+	top    int       // the hex view's first row, when not following
+	text   streamTop // the stream view's first line, when not following
+	search search
 }
 
-// hexPanel shows the traffic of the selected socket: both directions in
-// order, chunk by chunk. Each socket keeps its own place in it.
+// hexPanel shows the traffic of the selected socket, both directions in
+// order: as hex rows, or read as text (the stream view). Each socket keeps
+// its own place, filter and search.
 type hexPanel struct {
 	basePanel
-	c      *common
-	states map[*engine.Sock]*hexState
-	height int // rows visible
+	c        *common
+	states   map[*engine.Sock]*viewState
+	asText   bool
+	rowBytes int // bytes a hex row holds; 0 fits the width
+	width    int // inside the border
+	height   int
 }
 
 func newHexPanel(c *common) *hexPanel {
-	return &hexPanel{c: c, states: map[*engine.Sock]*hexState{}, height: 1}
+	return &hexPanel{c: c, states: map[*engine.Sock]*viewState{}, height: 1}
 }
 
 var filterCycle = []capture.Filter{capture.All, capture.OnlySent, capture.OnlyReceived}
 
-func (p *hexPanel) SetSize(_, h int) { p.height = max(1, h) }
+// rowSizes are the widths w cycles through; 0 fits the terminal.
+var rowSizes = []int{0, 8, 16, 32, 64}
+
+func (p *hexPanel) SetSize(w, h int) { p.width, p.height = w, max(1, h) }
 
 // state returns the view state of k, made on first use.
-func (p *hexPanel) state(k *engine.Sock) *hexState {
+func (p *hexPanel) state(k *engine.Sock) *viewState {
 	st, ok := p.states[k]
 	if !ok {
-		st = &hexState{follow: true, match: -1}
+		st = &viewState{follow: true, search: search{match: -1}}
 		p.states[k] = st
 	}
 	return st
 }
 
+// bytesPerRow is the row width in use.
+func (p *hexPanel) bytesPerRow() int {
+	if p.rowBytes > 0 {
+		return p.rowBytes
+	}
+	return ui.HexRowBytes(p.width)
+}
+
+// fit gives k's store the row width in use, keeping the hex view's place.
+func (p *hexPanel) fit(k *engine.Sock) {
+	n, store := p.bytesPerRow(), k.Store()
+	if store.RowBytes() == n {
+		return
+	}
+	st := p.state(k)
+	at, ok := store.PosOf(st.filter, st.top)
+	store.SetRowBytes(n)
+	if ok {
+		st.top = store.RowOf(st.filter, at)
+	}
+}
+
+func (p *hexPanel) streamerFor(k *engine.Sock) *streamer {
+	return newStreamer(k.Store(), p.state(k).filter, p.width, k.IsDgram())
+}
+
+func (p *hexPanel) Busy() bool {
+	for _, st := range p.states {
+		if st.search.running {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *hexPanel) Running() string { return "searching" }
+
 func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k, l := p.c.keys.Hex, p.c.keys.List
 	e := p.c.selected
 	if e == nil {
-		if key.Matches(msg, l.Up, l.Down, l.PageUp, l.PageDown, l.Home, l.End, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Export, k.ToSend) {
+		if key.Matches(msg, l.Up, l.Down, l.PageUp, l.PageDown, l.Home, l.End, k.Filter, k.Search, k.NextMatch,
+			k.PrevMatch, k.Export, k.ToSend, k.View, k.Width, k.Pause) {
 			return p.c.info("no socket selected: connect first, or pick one in the sockets panel"), true
 		}
 		return nil, false
 	}
 	st := p.state(e)
-	if l.scroll(msg, p.height, p.scroll, func() { st.top, st.follow = 0, false }, func() { st.follow = true }) {
+	if l.scroll(msg, p.height, p.scroll, func() { p.home(e) }, func() { st.follow = true }) {
 		return nil, true
 	}
 	switch {
 	case key.Matches(msg, k.Filter):
-		st.filter = nextOf(filterCycle, st.filter)
-		st.follow = true
-		st.match = -1
+		p.setFilter(e, nextOf(filterCycle, st.filter))
 		return p.c.info("showing " + st.filter.String() + " chunks"), true
+	case key.Matches(msg, k.View):
+		return p.toggleView(e), true
+	case key.Matches(msg, k.Width):
+		p.rowBytes = nextOf(rowSizes, p.rowBytes)
+		return p.c.info(fmt.Sprintf("hex rows of %s", rowSizeText(p.rowBytes, p.bytesPerRow()))), true
+	case key.Matches(msg, k.Pause):
+		return pauseKey(p.c, e), true
 	case key.Matches(msg, k.Search):
-		return askLine(p.c, "search (text with \\x escapes, or hex:68 65):", st.query, "", 256,
-			func(q string) (tea.Cmd, error) { return p.search(e, q), nil }), true
+		return askLine(p.c, "search (text with \\x escapes, or hex:68 65):", "", st.search.query, 256,
+			func(q string) (tea.Cmd, error) { return p.startSearch(e, q), nil }), true
 	case key.Matches(msg, k.NextMatch, k.PrevMatch):
 		return p.findNext(e, key.Matches(msg, k.NextMatch)), true
 	case key.Matches(msg, k.Export):
@@ -85,9 +129,58 @@ func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// top is the first row shown for k.
-func (p *hexPanel) top(k *engine.Sock) int {
+func rowSizeText(setting, inUse int) string {
+	if setting == 0 {
+		return fmt.Sprintf("%d bytes (as many as fit)", inUse)
+	}
+	return fmt.Sprintf("%d bytes", inUse)
+}
+
+// pauseKey pauses or resumes reading on a socket.
+func pauseKey(c *common, k *engine.Sock) tea.Cmd {
+	switch {
+	case k.IsListener():
+		return c.info(fmt.Sprintf("#%d is a listener: it reads nothing to pause", k.ID()))
+	case k.Status().Closed:
+		return c.info(fmt.Sprintf("#%d is closed", k.ID()))
+	case k.Status().Paused != "":
+		c.engine.SetPaused(k, false)
+		return c.okay(fmt.Sprintf("#%d: reading resumed", k.ID()))
+	}
+	c.engine.SetPaused(k, true)
+	return c.okay(fmt.Sprintf("#%d: reading paused: the kernel's queue fills and the peer is held back; space resumes", k.ID()))
+}
+
+// setFilter changes k's filter, keeping the place when it still shows.
+func (p *hexPanel) setFilter(k *engine.Sock, f capture.Filter) {
 	st := p.state(k)
+	st.filter, st.follow = f, true
+	st.search.forget()
+}
+
+// toggleView switches between hex and text, keeping the place.
+func (p *hexPanel) toggleView(k *engine.Sock) tea.Cmd {
+	st := p.state(k)
+	if !st.follow {
+		if p.asText {
+			at := p.streamerFor(k).posOf(st.text)
+			p.fit(k)
+			st.top = k.Store().RowOf(st.filter, at)
+		} else if at, ok := k.Store().PosOf(st.filter, p.hexTop(k)); ok {
+			st.text = p.streamerFor(k).topOf(at)
+		}
+	}
+	p.asText = !p.asText
+	if p.asText {
+		return p.c.info("text view: the conversation as lines; v back to hex")
+	}
+	return p.c.info("hex view; v shows the conversation as text")
+}
+
+// hexTop is the first hex row shown for k.
+func (p *hexPanel) hexTop(k *engine.Sock) int {
+	st := p.state(k)
+	p.fit(k)
 	total := k.Store().Rows(st.filter)
 	if st.follow {
 		return max(0, total-p.height)
@@ -95,16 +188,26 @@ func (p *hexPanel) top(k *engine.Sock) int {
 	return max(0, min(st.top, max(0, total-p.height)))
 }
 
-// scroll moves the selected socket's view by n rows; reaching the bottom
-// follows the tail again.
+// scroll moves the selected socket's view by n rows or lines; reaching
+// the bottom follows the tail again.
 func (p *hexPanel) scroll(n int) {
 	e := p.c.selected
 	if e == nil {
 		return
 	}
 	st := p.state(e)
+	if p.asText {
+		s := p.streamerFor(e)
+		last, _ := s.tail(p.height)
+		if st.follow {
+			st.text = last
+		}
+		st.text, _ = s.scroll(st.text, n)
+		st.follow = !before(st.text, last)
+		return
+	}
 	last := max(0, e.Store().Rows(st.filter)-p.height)
-	top := p.top(e) + n
+	top := p.hexTop(e) + n
 	if top >= last {
 		st.follow, st.top = true, last
 		return
@@ -112,94 +215,13 @@ func (p *hexPanel) scroll(n int) {
 	st.follow, st.top = false, max(0, top)
 }
 
-// parseNeedle reads a search: payload text, or hex after "hex:".
-func parseNeedle(s string) ([]byte, error) {
-	if rest, ok := strings.CutPrefix(strings.TrimSpace(s), "hex:"); ok {
-		return payload.ParseHex(rest)
-	}
-	return payload.ParseText(s)
-}
+// before reports whether a comes before b.
+func before(a, b streamTop) bool { return a.para < b.para || a.para == b.para && a.line < b.line }
 
-type foundMsg struct {
-	sock    *engine.Sock
-	gen     int
-	row     int
-	ok      bool
-	wrapped bool
-}
-
-func (p *hexPanel) search(k *engine.Sock, query string) tea.Cmd {
+// home goes to the first kept row or line.
+func (p *hexPanel) home(k *engine.Sock) {
 	st := p.state(k)
-	needle, err := parseNeedle(query)
-	if err != nil {
-		return p.c.fail("search: " + err.Error())
-	}
-	if len(needle) == 0 {
-		st.needle, st.query, st.match = nil, "", -1
-		return p.c.info("search cleared")
-	}
-	st.needle, st.query, st.match = needle, query, -1
-	return p.find(k, p.top(k), true)
-}
-
-func (p *hexPanel) findNext(k *engine.Sock, forward bool) tea.Cmd {
-	st := p.state(k)
-	if len(st.needle) == 0 {
-		return p.c.info("no search yet: / searches")
-	}
-	from := st.match
-	switch {
-	case from < 0:
-		from = p.top(k)
-	case forward:
-		from++
-	default:
-		from--
-	}
-	return p.find(k, from, forward)
-}
-
-// find searches in the background (a long capture takes a while) and
-// wraps around once.
-func (p *hexPanel) find(k *engine.Sock, from int, forward bool) tea.Cmd {
-	st := p.state(k)
-	st.gen++
-	store, f, needle, gen := k.Store(), st.filter, st.needle, st.gen
-	return p.c.cmd(func() tea.Msg {
-		row, ok := store.Find(f, needle, from, forward)
-		wrapped := false
-		if !ok {
-			start := 0
-			if !forward {
-				start = store.Rows(f) - 1
-			}
-			row, ok = store.Find(f, needle, start, forward)
-			wrapped = ok
-		}
-		return foundMsg{sock: k, gen: gen, row: row, ok: ok, wrapped: wrapped}
-	})
-}
-
-func (p *hexPanel) found(msg foundMsg) tea.Cmd {
-	st := p.state(msg.sock)
-	if msg.gen != st.gen {
-		return nil
-	}
-	if !msg.ok {
-		st.match = -1
-		return p.c.warn(fmt.Sprintf("%q not found in #%d (%s)", st.query, msg.sock.ID(), st.filter))
-	}
-	st.match = msg.row
-	st.follow = false
-	st.top = max(0, msg.row-p.height/2)
-	if total := msg.sock.Store().Rows(st.filter); st.top >= total-p.height {
-		st.top = max(0, total-p.height)
-	}
-	note := ""
-	if msg.wrapped {
-		note = " (wrapped around)"
-	}
-	return p.c.info(fmt.Sprintf("match at line %d%s · n next · N previous", msg.row+1, note))
+	st.follow, st.top, st.text = false, 0, streamTop{}
 }
 
 func (p *hexPanel) Update(msg tea.Msg) tea.Cmd {
@@ -213,6 +235,10 @@ func (p *hexPanel) Update(msg tea.Msg) tea.Cmd {
 		return p.c.okay(fmt.Sprintf("wrote %d bytes to %s", msg.n, msg.path))
 	case followMsg:
 		p.state(msg.sock).follow = true
+	case cancelMsg:
+		for _, st := range p.states {
+			st.search.cancel()
+		}
 	case scrollMsg:
 		p.scroll(msg.rows)
 	case hexScrollMsg:
@@ -221,83 +247,28 @@ func (p *hexPanel) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// followMsg asks the hex view to follow a socket's tail (after a send).
+// followMsg asks the traffic view to follow a socket's tail (after a send).
 type followMsg struct{ sock *engine.Sock }
 
-// askExport asks what of k to export, then where.
-func (p *hexPanel) askExport(k *engine.Sock) tea.Cmd {
-	pk := p.c.keys.Prompt
-	ask := func(dir capture.Dir, what, file string) func() tea.Cmd {
-		return func() tea.Cmd {
-			label := fmt.Sprintf("write the %s of #%d to file:", what, k.ID())
-			return askLine(p.c, label, fmt.Sprintf("sockbench-%d-%s", k.ID(), file), "", 1024,
-				func(name string) (tea.Cmd, error) { return p.export(k, dir, name) })
-		}
-	}
-	return askChoice(p.c, fmt.Sprintf("export #%d: r received bytes (raw) · s sent bytes (raw) · t transcript as shown · esc cancels", k.ID()),
-		choice{pk.Received, ask(capture.Received, "received bytes", "received.bin")},
-		choice{pk.SentBytes, ask(capture.Sent, "sent bytes", "sent.bin")},
-		choice{pk.Transcript, ask(0, "transcript", "transcript.txt")},
-	)
-}
-
-type exportedMsg struct {
-	path string
-	n    int64
-	err  error
-}
-
-// export writes a capture to a new file: the raw bytes of one direction,
-// exactly as on the wire, or (dir 0) the transcript as shown.
-func (p *hexPanel) export(k *engine.Sock, dir capture.Dir, name string) (tea.Cmd, error) {
-	path := strings.TrimSpace(name)
-	if path == "" {
-		return nil, fmt.Errorf("no file name")
-	}
-	store, filter := k.Store(), p.state(k).filter
-	return p.c.cmd(func() tea.Msg {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			if os.IsExist(err) {
-				err = fmt.Errorf("%s exists: choose another name", path)
-			}
-			return exportedMsg{path: path, err: err}
-		}
-		var n int64
-		if dir != 0 {
-			n, err = store.WriteDir(f, dir)
-		} else {
-			cw := &countingWriter{w: f}
-			err = store.WriteTranscript(cw, filter, ui.TranscriptLine)
-			n = cw.n
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return exportedMsg{path: path, n: n, err: err}
-	}), nil
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// View fills the hex view with the visible rows only.
+// View draws the selected socket's traffic, the visible rows only.
 func (p *hexPanel) View(w, h int, focused bool) string {
 	e := p.c.selected
 	if e == nil {
-		return ui.RenderHex(p.c.styles, ui.HexView{MatchRow: -1}, w, h, focused)
+		if p.asText {
+			return ui.RenderStream(p.c.styles, ui.StreamView{}, w, h, focused)
+		}
+		return ui.RenderHex(p.c.styles, ui.HexView{}, w, h, focused)
 	}
+	if p.asText {
+		return ui.RenderStream(p.c.styles, p.streamView(e), w, h, focused)
+	}
+	return ui.RenderHex(p.c.styles, p.hexView(e), w, h, focused)
+}
+
+func (p *hexPanel) hexView(e *engine.Sock) ui.HexView {
 	st := p.state(e)
-	top := p.top(e)
-	v := ui.HexView{
+	top := p.hexTop(e)
+	return ui.HexView{
 		Socket:    e.Describe(),
 		Filter:    st.filter,
 		Top:       top,
@@ -305,17 +276,53 @@ func (p *hexPanel) View(w, h int, focused bool) string {
 		Following: st.follow,
 		Stats:     e.Store().Stats(),
 		Limit:     e.Store().Limit(),
-		MatchRow:  st.match,
-		Search:    st.query,
+		RowBytes:  p.bytesPerRow(),
+		Match:     st.search.spans,
+		Matched:   st.search.match >= 0,
+		Search:    st.search.status(),
+		Paused:    pausedText(e),
 		Rows:      e.Store().RowsAt(st.filter, top, p.height),
 	}
-	return ui.RenderHex(p.c.styles, v, w, h, focused)
+}
+
+func (p *hexPanel) streamView(e *engine.Sock) ui.StreamView {
+	st := p.state(e)
+	s := p.streamerFor(e)
+	top := st.text
+	if st.follow {
+		top, _ = s.tail(p.height)
+	}
+	return ui.StreamView{
+		Socket:    e.Describe(),
+		Filter:    st.filter,
+		Lines:     s.lines(top, p.height),
+		Following: st.follow,
+		Where:     s.where(top),
+		Stats:     e.Store().Stats(),
+		Limit:     e.Store().Limit(),
+		Match:     st.search.spans,
+		Matched:   st.search.match >= 0,
+		Search:    st.search.status(),
+		Paused:    pausedText(e),
+	}
+}
+
+// pausedText says why reading is paused, with what waits in the kernel.
+func pausedText(k *engine.Sock) string {
+	why := k.Status().Paused
+	if why == "" {
+		return ""
+	}
+	if in, _, err := k.Socket().Queued(); err == nil {
+		why += fmt.Sprintf(", %s waiting in the kernel", ui.FormatBytes(int64(in)))
+	}
+	return why
 }
 
 func (p *hexPanel) Help() contextKeys {
 	k, l := p.c.keys.Hex, p.c.keys.List
 	return contextKeys{
-		short: []key.Binding{l.Up, l.Down, l.End, k.Filter, k.Search, k.NextMatch, k.Export, k.ToSend},
-		full:  [][]key.Binding{{k.ToSend, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Export}, l.nav()},
+		short: []key.Binding{k.View, l.Up, l.Down, l.End, k.Filter, k.Search, k.NextMatch, k.Pause, k.Export, k.ToSend},
+		full:  [][]key.Binding{{k.ToSend, k.View, k.Width, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Pause, k.Export}, l.nav()},
 	}
 }

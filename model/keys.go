@@ -59,12 +59,12 @@ type AttemptsKeys struct {
 
 // SocketsKeys are the sockets panel's.
 type SocketsKeys struct {
-	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls key.Binding
+	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, Pause key.Binding
 }
 
-// HexKeys are the hex view's.
+// HexKeys are the traffic view's (hex or text).
 type HexKeys struct {
-	ToSend, Filter, Search, NextMatch, PrevMatch, Export key.Binding
+	ToSend, View, Width, Filter, Search, NextMatch, PrevMatch, Export, Pause key.Binding
 }
 
 // SendKeys are the send line's. Clear is also the text input's own
@@ -146,9 +146,13 @@ func DefaultKeyMap() *KeyMap {
 			Close:     bind("x", "close (again: remove)", "x"),
 			Options:   bind("o", "options", "o"),
 			Syscalls:  bind("s", "syscall log", "s"),
+			Pause:     bind("space", "pause/resume reading", "space"),
 		},
 		Hex: HexKeys{
 			ToSend:    bind("enter", "type to send", "enter", "i"),
+			View:      bind("v", "hex/text", "v"),
+			Width:     bind("w", "bytes a row", "w"),
+			Pause:     bind("space", "pause/resume reading", "space"),
 			Filter:    bind("f", "filter all/sent/received", "f"),
 			Search:    bind("/", "search", "/"),
 			NextMatch: bind("n", "next match", "n"),

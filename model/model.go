@@ -290,7 +290,7 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 
 // busies are the components that can be running something.
 func (m *Model) busies() []busy {
-	list := []busy{m.res, m.att}
+	list := []busy{m.res, m.att, m.hex}
 	if b, ok := m.overlay.(busy); ok {
 		list = append(list, b)
 	}

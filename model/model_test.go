@@ -332,7 +332,7 @@ func TestSocketpairSendReceive(t *testing.T) {
 	if got := a.Store().Data(0); string(got) != "hello\r\n" {
 		t.Errorf("sent %q", got)
 	}
-	if !d.screenHas("68 65 6c 6c 6f 0d 0a") || !d.screenHas("hello__") {
+	if !d.screenHas("68 65 6c 6c 6f 0d 0a") || !d.screenHas("hello←↓") {
 		t.Errorf("hex view:\n%s", d.plain())
 	}
 	// History brings the line back.
@@ -462,7 +462,7 @@ func TestHostileBytesNeverReachTheTerminal(t *testing.T) {
 		a.Store().Append(capture.Received, time.Now(), "", hostile)
 		a.Store().Append(capture.Received, time.Now(), "\x1b[6n\x9b"+"evil", []byte("x"))
 		check("1b 5b 32 4a 1b 5d 30 3b", "35 32 3b 63 3b 61 47 6b 3d 07 1b 5b 36 6e 9b 33", "31 6d 07 08 0d ff fe 21",
-			"•[2J•]0;pwned••]", "52;c;aGk=••[6n×3", "1m••_××!",
+			"•[2J•]0;pwned••]", "52;c;aGk=••[6n×3", "1m••←××!",
 			"␛]0;title␇␛[2J.sock", "from ␛[6n�evil")
 		// An error string from the system.
 		d.send(eventsMsg{events: []engine.Event{engine.ReceiveFailed{Sock: b, Err: errors.New("\x1b]52;c;Zm9v\x07 broken \x1b[2J")}}})
@@ -631,20 +631,25 @@ func TestHexScrollFilterSearchExport(t *testing.T) {
 	d.key("/")
 	d.typeText("line 0")
 	d.key("enter")
-	d.pumpUntil("the match", func() bool { return d.m.hex.state(a).match >= 0 })
-	first := d.m.hex.state(a).match
+	search := &d.m.hex.state(a).search
+	d.pumpUntil("the match", func() bool { return search.match >= 0 })
+	first := search.at
 	d.key("n")
-	d.pumpUntil("the next match", func() bool { return d.m.hex.state(a).match != first })
+	d.pumpUntil("the next match", func() bool { return search.at != first })
 	d.key("/")
-	for range 10 {
-		d.key("backspace")
+	if d.m.prompt.input.Value() != "" {
+		t.Errorf("/ pre-filled %q: typing would append to it", d.m.prompt.input.Value())
 	}
 	d.typeText("hex:4e 45 57")
 	d.key("enter")
 	d.pumpUntil("the hex match", func() bool {
-		rows := a.Store().RowsAt(d.m.hex.state(a).filter, d.m.hex.state(a).match, 1)
-		return len(rows) == 1 && bytes.Contains(rows[0].Bytes, []byte("NEW"))
+		data := a.Store().Data(int(search.at.Seq))
+		return search.match >= 0 && bytes.HasPrefix(data[search.at.Byte:], []byte("NEW"))
 	})
+	// The matched bytes are highlighted, not the offset column.
+	if len(search.spans) != 1 || search.spans[0].To-search.spans[0].From != 3 {
+		t.Errorf("spans %+v", search.spans)
+	}
 
 	dir := t.TempDir()
 	for _, c := range []struct {

@@ -93,8 +93,11 @@ func (m *Model) globalKey(msg tea.KeyPressMsg, typing bool) (tea.Cmd, bool) {
 func (m *Model) escape() tea.Cmd {
 	if m.running() != "" {
 		what := "resolution"
-		if m.att.Busy() {
+		switch {
+		case m.att.Busy():
 			what = "connect"
+		case m.hex.Busy():
+			what = "search"
 		}
 		return tea.Batch(m.broadcast(cancelMsg{}), m.c.warn("cancelling the "+what+"…"))
 	}

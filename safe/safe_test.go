@@ -68,12 +68,67 @@ func TestByteGlyphIsSingleSafeRune(t *testing.T) {
 			t.Errorf("ByteGlyph(%#x) = %U, a control", b, g)
 		}
 	}
-	want := map[byte]rune{'A': 'A', ' ': ' ', 0: GlyphNull, '\n': GlyphWhitespace, 0x1b: GlyphControl, 0x7f: GlyphControl, 0x80: GlyphHigh, 0xff: GlyphHigh}
+	want := map[byte]rune{'A': 'A', ' ': ' ', '_': '_', 0: GlyphNull, '\n': GlyphLF, '\r': GlyphCR, '\t': GlyphTab,
+		'\v': GlyphControl, 0x1b: GlyphControl, 0x7f: GlyphControl, 0x80: GlyphHigh, 0xff: GlyphHigh}
 	for b, g := range want {
 		if got := ByteGlyph(b); got != g {
 			t.Errorf("ByteGlyph(%#x) = %q, want %q", b, got, g)
 		}
 	}
+	// CR, LF, TAB, NUL, space and '_' must look different without colour.
+	seen := map[rune]byte{}
+	for _, b := range []byte("\r\n\t\x00 _") {
+		g := ByteGlyph(b)
+		if other, dup := seen[g]; dup {
+			t.Errorf("%#x and %#x both show as %q", b, other, g)
+		}
+		seen[g] = b
+	}
+}
+
+func TestPieces(t *testing.T) {
+	in := "GET / HTTP/1.0\r\nHost: x\r\n\r\n\x00\x1b[2J café \u202e bad\xff\tend\rX\n"
+	var got []string
+	for _, p := range Pieces([]byte(in)) {
+		mark := ""
+		if p.EndsLine {
+			mark = "|"
+		}
+		got = append(got, p.Text+mark)
+	}
+	want := []string{"GET / HTTP/1.0", "←↓|", "Host: x", "←↓|", "←↓|", `\x00`, `\x1b`, "[2J café ", `\u202e`, " bad",
+		`\xff`, "→", "end", "←|", "X", "↓|"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Pieces:\n got %q\nwant %q", got, want)
+	}
+}
+
+// FuzzPieces: the pieces cover the input exactly, in order, and hold
+// nothing unsafe to write to a terminal.
+func FuzzPieces(f *testing.F) {
+	for _, h := range hostile {
+		f.Add([]byte(h.in))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		at := 0
+		for _, piece := range Pieces(p) {
+			if piece.Start != at || piece.End <= piece.Start {
+				t.Fatalf("piece %+v after byte %d of %q", piece, at, p)
+			}
+			if piece.Kind == PieceText && piece.Text != string(p[piece.Start:piece.End]) {
+				t.Fatalf("text piece %q is not its bytes %q", piece.Text, p[piece.Start:piece.End])
+			}
+			at = piece.End
+			for _, r := range piece.Text {
+				if r < 0x20 || (r >= 0x7f && r < 0xa0) || r != runeGlyph(r, utf8.RuneLen(r)) {
+					t.Fatalf("unsafe rune %U in piece %+v of %q", r, piece, p)
+				}
+			}
+		}
+		if at != len(p) {
+			t.Fatalf("pieces end at %d of %d", at, len(p))
+		}
+	})
 }
 
 func TestCategoryOf(t *testing.T) {

@@ -93,8 +93,22 @@ func goldenStore() *capture.Store {
 func TestGoldenHex(t *testing.T) {
 	st := goldenStore()
 	v := HexView{Socket: "#1 tcp 127.0.0.1:57756 ⇄ 127.0.0.1:7", Total: st.Rows(capture.All), Following: true,
-		Stats: st.Stats(), Limit: st.Limit(), MatchRow: 3, Search: "OK", Rows: st.RowsAt(capture.All, 0, 10)}
+		Stats: st.Stats(), Limit: st.Limit(), RowBytes: 16, Matched: true, Search: "OK",
+		Match: []capture.Span{{Seq: 1, From: 13, To: 15}}, Rows: st.RowsAt(capture.All, 0, 10)}
 	plainGolden(t, RenderHex(goldenStyles(), v, 90, 12, true), 90, 12)
+}
+
+func TestGoldenStream(t *testing.T) {
+	st := goldenStore()
+	st.AppendNote(goldenTime.Add(2*time.Millisecond), "end of stream: the peer shut down its sending side (FIN) · CLOSE_WAIT")
+	var lines []StreamLine
+	for i := range st.NumChunks() {
+		c := st.Chunk(i)
+		lines = append(lines, LayoutStream([]StreamChunk{{Chunk: c, Data: st.Data(i)}}, 40, true)...)
+	}
+	v := StreamView{Socket: "#1 tcp 127.0.0.1:57756 ⇄ 127.0.0.1:7", Lines: lines, Following: true, Stats: st.Stats(),
+		Limit: st.Limit(), Matched: true, Search: "OK", Match: []capture.Span{{Seq: 1, From: 13, To: 15}}}
+	plainGolden(t, RenderStream(goldenStyles(), v, 44, 14, true), 44, 14)
 }
 
 func TestGoldenSend(t *testing.T) {

@@ -10,52 +10,81 @@ import (
 	"sockbench/safe"
 )
 
-// HexLineWidth is the width of one hex view line: a direction mark, the
-// offset, 16 byte pairs and the text column.
-const HexLineWidth = 2 + 8 + 2 + capture.BytesPerLine*3 - 1 + 2 + capture.BytesPerLine
+// HexLineWidth is the width of one hex view line of n bytes: a direction
+// mark, the offset, n byte pairs and the text column.
+func HexLineWidth(n int) int { return 2 + 8 + 2 + n*3 - 1 + 2 + n }
+
+// hexRowSizes are the numbers of bytes a hex row may hold when the width
+// decides: the most that fit.
+var hexRowSizes = []int{64, 48, 32, 24, 16, 8}
+
+// HexRowBytes is the number of bytes a row holds in a hex view w cells
+// wide: the most of 8, 16, 24, 32, 48 or 64 that fit (8 at the least).
+func HexRowBytes(w int) int {
+	for _, n := range hexRowSizes {
+		if HexLineWidth(n) <= w {
+			return n
+		}
+	}
+	return hexRowSizes[len(hexRowSizes)-1]
+}
+
 
 // RenderHex draws the hex view, w x h cells with its border.
 func RenderHex(s *Styles, v HexView, w, h int, focused bool) string {
-	var body []string
 	title := "Hex"
-	if v.Socket != "" {
-		title = "Hex · " + safe.Text(v.Socket)
-	}
 	if v.Socket == "" {
-		body = append(body, s.Subtle.Render("no socket selected: connect, or pick one in the sockets panel"))
-		return s.box(w, h, title, "", "", focused, body)
+		return s.box(w, h, title, "", "", focused, []string{s.Subtle.Render("no socket selected: connect, or pick one in the sockets panel")})
 	}
-	st := v.Stats
-	info := s.KeyHint.Render("f") + " " + s.Bold.Render(v.Filter.String()) + s.Muted.Render(" · ") +
-		s.Received.Render("rx "+FormatBytes(st.RxBytes)) + s.Muted.Render(fmt.Sprintf("/%d", st.RxChunks)) + " " +
-		s.Sent.Render("tx "+FormatBytes(st.TxBytes)) + s.Muted.Render(fmt.Sprintf("/%d", st.TxChunks))
-	var notes []string
-	if st.DroppedBytes > 0 {
-		notes = append(notes, s.Warn.Render(fmt.Sprintf("dropped %s oldest (%d chunks), limit %s",
-			FormatBytes(st.DroppedBytes), st.DroppedChunks, FormatBytes(v.Limit))))
-	}
-	if v.Search != "" {
-		if v.MatchRow >= 0 {
-			notes = append(notes, s.Match.Render("match")+s.Muted.Render(" "+safe.Text(v.Search)+" (n/N)"))
-		} else {
-			notes = append(notes, s.Muted.Render("no match: "+safe.Text(v.Search)))
-		}
-	}
-	if v.Total > 0 {
-		if v.Following {
-			notes = append(notes, s.Muted.Render("following"))
-		} else {
-			notes = append(notes, s.Warn.Render(fmt.Sprintf("line %d/%d · end follows", v.Top+1, v.Total)))
-		}
-	}
-	note := strings.Join(notes, s.Muted.Render(" · "))
+	title += " · " + safe.Text(v.Socket)
+	var body []string
 	if len(v.Rows) == 0 {
 		body = append(body, s.Subtle.Render("no traffic yet"+filterNote(v.Filter)))
 	}
-	for i, row := range v.Rows {
-		body = append(body, s.HexRow(row, v.Top+i == v.MatchRow))
+	for _, row := range v.Rows {
+		body = append(body, s.HexRow(row, v.RowBytes, v.Match))
 	}
-	return s.box(w, h, title, info, note, focused, body)
+	where := ""
+	if v.Total > 0 && !v.Following {
+		where = fmt.Sprintf("line %d/%d", v.Top+1, v.Total)
+	}
+	note := viewNotes(s, v.Stats, v.Limit, v.Search, v.Matched, v.Paused, v.Following && v.Total > 0, where)
+	return s.box(w, h, title, s.trafficInfo(v.Filter, v.Stats), note, focused, body)
+}
+
+// trafficInfo is the top right of the hex and stream views: the filter and
+// the counts each way.
+func (s *Styles) trafficInfo(f capture.Filter, st capture.Stats) string {
+	return s.KeyHint.Render("f") + " " + s.Bold.Render(f.String()) + s.Muted.Render(" · ") +
+		s.Received.Render("rx "+FormatBytes(st.RxBytes)) + s.Muted.Render(fmt.Sprintf("/%d", st.RxChunks)) + " " +
+		s.Sent.Render("tx "+FormatBytes(st.TxBytes)) + s.Muted.Render(fmt.Sprintf("/%d", st.TxChunks))
+}
+
+// viewNotes is the bottom right of the hex and stream views: drops, the
+// search, a pause, and where the view is.
+func viewNotes(s *Styles, st capture.Stats, limit int64, search string, matched bool, paused string, following bool, where string) string {
+	var notes []string
+	if st.DroppedBytes > 0 {
+		notes = append(notes, s.Warn.Render(fmt.Sprintf("dropped %s oldest (%d chunks), limit %s",
+			FormatBytes(st.DroppedBytes), st.DroppedChunks, FormatBytes(limit))))
+	}
+	if search != "" {
+		if matched {
+			notes = append(notes, s.Match.Render("match")+s.Muted.Render(" "+safe.Text(search)+" (n/N)"))
+		} else {
+			notes = append(notes, s.Muted.Render("no match: "+safe.Text(search)))
+		}
+	}
+	if paused != "" {
+		notes = append(notes, s.Warn.Render("paused: "+safe.Text(paused)+" · space resumes"))
+	}
+	switch {
+	case following:
+		notes = append(notes, s.Muted.Render("following"))
+	case where != "":
+		notes = append(notes, s.Warn.Render(where+" · end follows"))
+	}
+	return strings.Join(notes, s.Muted.Render(" · "))
 }
 
 func filterNote(f capture.Filter) string {
@@ -65,9 +94,13 @@ func filterNote(f capture.Filter) string {
 	return " (showing " + f.String() + " only; f changes)"
 }
 
-// HexRow draws one row of the hex view: a chunk header, or up to 16 bytes
-// as lowercase pairs and glyphs coloured by category.
-func (s *Styles) HexRow(row capture.Row, match bool) string {
+// HexRow draws one row of the hex view: a chunk header, a note, or up to
+// n bytes as lowercase pairs and glyphs coloured by category, the bytes a
+// search matched highlighted.
+func (s *Styles) HexRow(row capture.Row, n int, match []capture.Span) string {
+	if row.Chunk.Dir == capture.Note {
+		return s.NoteLine(row.Chunk)
+	}
 	dirStyle := s.Received
 	mark := "◀"
 	if row.Chunk.Dir == capture.Sent {
@@ -87,48 +120,61 @@ func (s *Styles) HexRow(row capture.Row, match bool) string {
 		}
 		return dirStyle.Bold(true).Render(text)
 	}
+	start := int(row.Offset - row.Chunk.Offset) // the row's first byte in its chunk
+	hit := func(i int) bool {
+		for _, m := range match {
+			if m.Has(row.Chunk.Seq, start+i) {
+				return true
+			}
+		}
+		return false
+	}
 	var b strings.Builder
 	b.WriteString(dirStyle.Render("│"))
 	b.WriteByte(' ')
-	off := fmt.Sprintf("%08x", row.Offset)
-	if match {
-		b.WriteString(s.Match.Render(off))
-	} else {
-		b.WriteString(s.Muted.Render(off))
-	}
+	b.WriteString(s.Muted.Render(fmt.Sprintf("%08x", row.Offset)))
 	b.WriteString("  ")
-	s.hexPairs(&b, row.Bytes)
-	if pad := capture.BytesPerLine - len(row.Bytes); pad > 0 {
+	s.hexPairs(&b, row.Bytes, hit)
+	if pad := n - len(row.Bytes); pad > 0 {
 		b.WriteString(strings.Repeat(" ", pad*3))
 	}
 	b.WriteString("  ")
-	s.glyphs(&b, row.Bytes)
+	s.glyphs(&b, row.Bytes, hit)
 	return b.String()
 }
 
-// runs calls fn for each stretch of bytes of one category.
-func runs(p []byte, fn func(cat safe.Category, start, end int)) {
+// NoteLine draws a note: something that happened to the socket, marked so
+// that it cannot be taken for traffic.
+func (s *Styles) NoteLine(c capture.Chunk) string {
+	return s.Warn.Bold(true).Render("● " + c.Time.Format("15:04:05.000000") + "  " + safe.Text(c.Peer))
+}
+
+// runs calls fn for each stretch of bytes of one category and match.
+func runs(p []byte, hit func(int) bool, fn func(cat safe.Category, matched bool, start, end int)) {
 	for i := 0; i < len(p); {
-		cat := safe.CategoryOf(p[i])
+		cat, matched := safe.CategoryOf(p[i]), hit(i)
 		j := i + 1
-		for j < len(p) && safe.CategoryOf(p[j]) == cat {
+		for j < len(p) && safe.CategoryOf(p[j]) == cat && hit(j) == matched {
 			j++
 		}
-		fn(cat, i, j)
+		fn(cat, matched, i, j)
 		i = j
 	}
 }
 
-func (s *Styles) byteStyle(cat safe.Category) lipgloss.Style {
+func (s *Styles) byteStyle(cat safe.Category, matched bool) lipgloss.Style {
+	if matched {
+		return s.Match
+	}
 	if int(cat) < len(s.Byte) {
 		return s.Byte[cat]
 	}
 	return s.Text
 }
 
-func (s *Styles) hexPairs(b *strings.Builder, p []byte) {
+func (s *Styles) hexPairs(b *strings.Builder, p []byte, hit func(int) bool) {
 	const digits = "0123456789abcdef"
-	runs(p, func(cat safe.Category, i, j int) {
+	runs(p, hit, func(cat safe.Category, matched bool, i, j int) {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
@@ -140,17 +186,17 @@ func (s *Styles) hexPairs(b *strings.Builder, p []byte) {
 			t.WriteByte(digits[p[k]>>4])
 			t.WriteByte(digits[p[k]&15])
 		}
-		b.WriteString(s.byteStyle(cat).Render(t.String()))
+		b.WriteString(s.byteStyle(cat, matched).Render(t.String()))
 	})
 }
 
-func (s *Styles) glyphs(b *strings.Builder, p []byte) {
-	runs(p, func(cat safe.Category, i, j int) {
+func (s *Styles) glyphs(b *strings.Builder, p []byte, hit func(int) bool) {
+	runs(p, hit, func(cat safe.Category, matched bool, i, j int) {
 		var t strings.Builder
 		for k := i; k < j; k++ {
 			t.WriteRune(safe.ByteGlyph(p[k]))
 		}
-		b.WriteString(s.byteStyle(cat).Render(t.String()))
+		b.WriteString(s.byteStyle(cat, matched).Render(t.String()))
 	})
 }
 

@@ -30,15 +30,15 @@ func TestLayouts(t *testing.T) {
 			}
 		}
 	}
-	if w := full.Inner(PanelHex).W; w < HexLineWidth {
-		t.Errorf("hex view %d wide, lines need %d", w, HexLineWidth)
+	if w := full.Inner(PanelHex).W; w < HexLineWidth(16) {
+		t.Errorf("hex view %d wide, lines need %d", w, HexLineWidth(16))
 	}
 	tab := ComputeLayout(80, 24, PanelSockets)
 	if tab.Mode != ModeTabbed || !tab.Visible(PanelSockets) || tab.Visible(PanelHex) {
 		t.Errorf("80x24: %+v", tab)
 	}
 	hex := ComputeLayout(80, 24, PanelSend)
-	if !hex.Visible(PanelHex) || !hex.Visible(PanelSend) || hex.Inner(PanelHex).W < HexLineWidth {
+	if !hex.Visible(PanelHex) || !hex.Visible(PanelSend) || hex.Inner(PanelHex).W < HexLineWidth(16) {
 		t.Errorf("80x24 hex page: %+v", hex.Panels)
 	}
 	if ComputeLayout(20, 5, PanelLab).Mode != ModeTooSmall {
@@ -57,28 +57,41 @@ func TestHexRow(t *testing.T) {
 	s := NewStyles(themes.MustGet("dark"))
 	now := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
 	c := capture.Chunk{Dir: capture.Sent, Time: now, Offset: 16, Len: 5}
-	head := ansi.Strip(s.HexRow(capture.Row{Header: true, Chunk: c, Offset: 16}, false))
+	head := ansi.Strip(s.HexRow(capture.Row{Header: true, Chunk: c, Offset: 16}, 16, nil))
 	if !strings.Contains(head, "sent") || !strings.Contains(head, "03:04:05.000006") || !strings.Contains(head, "offset 16") {
 		t.Errorf("header %q", head)
 	}
-	line := ansi.Strip(s.HexRow(capture.Row{Chunk: c, Offset: 16, Bytes: []byte("hello")}, false))
+	line := ansi.Strip(s.HexRow(capture.Row{Chunk: c, Offset: 16, Bytes: []byte("hello")}, 16, nil))
 	want := "│ 00000010  68 65 6c 6c 6f" + strings.Repeat(" ", 11*3) + "  hello"
 	if line != want {
 		t.Errorf("line\n%q\nwant\n%q", line, want)
 	}
-	if w := ansi.StringWidth(line); w != HexLineWidth-11 {
+	if w := ansi.StringWidth(line); w != HexLineWidth(16)-11 {
 		t.Errorf("width %d", w)
 	}
 	all := make([]byte, 16)
 	for i := range all {
 		all[i] = byte(i * 17)
 	}
-	full := ansi.Strip(s.HexRow(capture.Row{Chunk: c, Bytes: all}, false))
-	if ansi.StringWidth(full) != HexLineWidth {
-		t.Errorf("a full line is %d wide, want %d: %q", ansi.StringWidth(full), HexLineWidth, full)
+	full := ansi.Strip(s.HexRow(capture.Row{Chunk: c, Bytes: all}, 16, nil))
+	if ansi.StringWidth(full) != HexLineWidth(16) {
+		t.Errorf("a full line is %d wide, want %d: %q", ansi.StringWidth(full), HexLineWidth(16), full)
 	}
 	if !strings.Contains(full, "00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff") {
 		t.Errorf("pairs %q", full)
+	}
+}
+
+func TestHexRowBytes(t *testing.T) {
+	for w, want := range map[int]int{79: 16, 80: 16, 118: 24, 198: 32, 300: 64, 40: 8} {
+		if got := HexRowBytes(w); got != want {
+			t.Errorf("HexRowBytes(%d) = %d, want %d", w, got, want)
+		}
+	}
+	for _, n := range []int{8, 16, 24, 32, 48, 64} {
+		if HexRowBytes(HexLineWidth(n)) != n || n > 8 && HexRowBytes(HexLineWidth(n)-1) >= n {
+			t.Errorf("%d bytes need exactly %d cells", n, HexLineWidth(n))
+		}
 	}
 }
 

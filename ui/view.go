@@ -145,8 +145,11 @@ type HexView struct {
 	Following bool
 	Stats     capture.Stats
 	Limit     int64
-	MatchRow  int // -1 when none
+	RowBytes  int         // bytes a row holds
+	Match     []capture.Span // the bytes the search matched, to highlight
+	Matched   bool        // the search found something
 	Search    string
+	Paused    string // why reading is paused, when it is
 }
 
 // SendView is the send line.
