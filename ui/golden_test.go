@@ -182,4 +182,3 @@ func TestGoldenScreen(t *testing.T) {
 		t.Error("a status text reached the terminal raw")
 	}
 }
-

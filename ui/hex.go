@@ -29,7 +29,6 @@ func HexRowBytes(w int) int {
 	return hexRowSizes[len(hexRowSizes)-1]
 }
 
-
 // RenderHex draws the hex view, w x h cells with its border.
 func RenderHex(s *Styles, v HexView, w, h int, focused bool) string {
 	title := "Hex"

@@ -145,9 +145,9 @@ type HexView struct {
 	Following bool
 	Stats     capture.Stats
 	Limit     int64
-	RowBytes  int         // bytes a row holds
+	RowBytes  int            // bytes a row holds
 	Match     []capture.Span // the bytes the search matched, to highlight
-	Matched   bool        // the search found something
+	Matched   bool           // the search found something
 	Search    string
 	Paused    string // why reading is paused, when it is
 }
