@@ -241,8 +241,8 @@ func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 		}
 	}
 
-	// Back to the lab (from the attempts panel: shift+tab twice).
-	s.keys("BTab", "BTab")
+	// Back to the lab (from the attempts panel, past the sockets panel).
+	s.keys("Tab", "Tab")
 	s.waitFor("the lab focus", func(sc string) bool { return strings.Contains(sc, "enter use as target") })
 	s.useLab("blackhole 4")
 	s.waitFor("the black hole's row", func(sc string) bool {
@@ -268,7 +268,7 @@ func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 func TestTmuxListenerTwoClients(t *testing.T) {
 	s := startTmux(t, "--no-lab")
 	s.waitText("╭─ Sockets")
-	s.keys("Tab", "Tab", "Tab")
+	s.keys("Tab", "Tab") // from the resolve panel, past the attempts panel
 	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
 	s.keys("l")
 	s.waitText("listen on")
@@ -308,11 +308,11 @@ func TestTmuxOptionsSyscallsExport(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("the echo", func(sc string) bool { return strings.Count(sc, "70 69 6e 67 0d 0a") == 2 })
 
-	// esc leaves the send line for the hex view; shift+tab reaches the
-	// sockets panel.
+	// esc leaves the send line for the hex view; shift+tab twice reaches
+	// the sockets panel, past the lab.
 	s.keys("Escape")
 	s.waitFor("the hex focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
-	s.keys("BTab")
+	s.keys("BTab", "BTab")
 	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
 
 	s.keys("o")
@@ -347,8 +347,8 @@ func TestTmuxOptionsSyscallsExport(t *testing.T) {
 	s.keys("Escape")
 	s.waitFor("the log to close", func(sc string) bool { return !strings.Contains(sc, "System calls") })
 
-	// Export the received bytes from the hex view.
-	s.keys("Tab")
+	// Export the received bytes from the hex view, past the lab.
+	s.keys("Tab", "Tab")
 	s.waitFor("the hex focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
 	path := filepath.Join(t.TempDir(), "received.bin")
 	s.keys("e")

@@ -101,6 +101,10 @@ func (e *Engine) add(s *netcore.Socket, role Role, parent *Sock, trace *Trace) *
 	}
 	k.ctx, k.cancel = context.WithCancel(e.ctx)
 	k.status.State = k.initialState()
+	if role != RoleListener {
+		// Made before the socket is announced: Send may come at once.
+		k.sendCh = make(chan sendReq, sendQueueLen)
+	}
 	e.open = append(e.open, k)
 	return k
 }
@@ -113,7 +117,6 @@ func (e *Engine) start(k *Sock) {
 		e.goTracked(func() { e.acceptLoop(k) })
 		return
 	}
-	k.sendCh = make(chan sendReq, sendQueueLen)
 	e.goTracked(func() { e.readLoop(k) })
 	e.goTracked(func() { e.writeLoop(k) })
 }

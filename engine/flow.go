@@ -64,45 +64,36 @@ func (k *Sock) pauseLocked(reason string) {
 	}
 }
 
-// readContext waits while reading is paused (see holdWhilePaused) and
-// returns the context to read with, or nil once the socket is closed.
+// readContext waits while reading is paused and returns the context to
+// read with, or nil once the socket is closed. Before that it pauses by
+// itself when the next read could drop captured bytes (unless the user let
+// the socket run on). The pause is checked and the context made under one
+// lock, so that a pause cannot slip in between and be missed.
 func (e *Engine) readContext(k *Sock) context.Context {
-	if !e.holdWhilePaused(k) {
-		return nil
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.flow.reading == nil {
-		ctx, stop := context.WithCancel(k.ctx)
-		k.flow.reading, k.flow.stop = netcore.WithCallTimeout(ctx, 0), stop
-	}
-	return k.flow.reading
-}
-
-// holdWhilePaused waits while reading is paused, and pauses first when
-// the next read could drop captured bytes (unless the user let the socket
-// run on). It reports false when the socket is closed meanwhile.
-func (e *Engine) holdWhilePaused(k *Sock) bool {
-	k.mu.Lock()
-	if k.flow.reason == "" && !k.flow.letRun && k.store.Kept()+readSize > k.store.Limit() {
-		reason := fmt.Sprintf("%s (%d bytes kept)", PausedFull, k.store.Kept())
-		k.pauseLocked(reason)
-		k.noteLocked("reading paused: " + reason + "; resuming drops the oldest bytes")
-		k.mu.Unlock()
-		e.hub.post(Paused{Sock: k, Reason: reason})
+	for {
 		k.mu.Lock()
-	}
-	resume := k.flow.resume
-	paused := k.flow.reason != ""
-	k.mu.Unlock()
-	if !paused {
-		return true
-	}
-	select {
-	case <-resume:
-		return true
-	case <-k.ctx.Done():
-		return false
+		if k.flow.reason == "" && !k.flow.letRun && k.store.Kept()+readSize > k.store.Limit() {
+			reason := fmt.Sprintf("%s (%d bytes kept)", PausedFull, k.store.Kept())
+			k.pauseLocked(reason)
+			k.noteLocked("reading paused: " + reason + "; resuming drops the oldest bytes")
+			e.hub.post(Paused{Sock: k, Reason: reason})
+		}
+		if k.flow.reason == "" {
+			if k.flow.reading == nil {
+				ctx, stop := context.WithCancel(k.ctx)
+				k.flow.reading, k.flow.stop = netcore.WithCallTimeout(ctx, 0), stop
+			}
+			ctx := k.flow.reading
+			k.mu.Unlock()
+			return ctx
+		}
+		resume := k.flow.resume
+		k.mu.Unlock()
+		select {
+		case <-resume:
+		case <-k.ctx.Done():
+			return nil
+		}
 	}
 }
 

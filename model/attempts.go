@@ -82,6 +82,11 @@ func (p *attemptsPanel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case connectRowsMsg:
 		return p.connect(msg.rows)
+	case resolvedMsg:
+		// A new lookup: the attempts of the last one were for another target.
+		if !p.busy {
+			p.rows, p.summary, p.sel = nil, "", 0
+		}
 	case toggleModeMsg:
 		return p.toggleMode()
 	case timeoutPromptMsg:

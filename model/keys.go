@@ -25,7 +25,7 @@ type KeyMap struct {
 // GlobalKeys work in every panel (on the send line and in the resolve
 // fields, where keys are text, only those that cannot be text).
 type GlobalKeys struct {
-	NextPanel, PrevPanel, Help, Quit, ForceQuit, Theme, Cancel key.Binding
+	NextPanel, PrevPanel, Help, HelpAnywhere, Quit, ForceQuit, Theme, Cancel key.Binding
 }
 
 // ListKeys move a selection or scroll a view.
@@ -70,7 +70,7 @@ type HexKeys struct {
 // SendKeys are the send line's. Clear is also the text input's own
 // "delete to the start" key.
 type SendKeys struct {
-	Send, HistPrev, HistNext, Mode, Ending, Leave, ToDest, FromDest, Clear key.Binding
+	Send, HistPrev, HistNext, Mode, Ending, Leave, ToDest, FromDest, Clear, Reply key.Binding
 }
 
 // OptionsKeys are the options view's; Submit and Cancel apply while a
@@ -97,10 +97,13 @@ func DefaultKeyMap() *KeyMap {
 			NextPanel: bind("tab", "next panel", "tab"),
 			PrevPanel: bind("shift+tab", "previous panel", "shift+tab"),
 			Help:      bind("?", "help", "?"),
-			Quit:      bind("q", "quit", "q"),
-			ForceQuit: bind("ctrl+c", "quit", "ctrl+c"),
-			Theme:     bind("T", "theme", "T"),
-			Cancel:    bind("esc", "cancel / back", "esc"),
+			// F1 is help even where keys are text (the send line, the
+			// resolve fields); ? is help there only on an empty line.
+			HelpAnywhere: bind("f1", "help (anywhere)", "f1"),
+			Quit:         bind("q", "quit", "q"),
+			ForceQuit:    bind("ctrl+c", "quit", "ctrl+c"),
+			Theme:        bind("T", "theme", "T"),
+			Cancel:       bind("esc", "cancel / back", "esc"),
 		},
 		List: ListKeys{
 			Up:       bind("↑/k", "up", "up", "k"),
@@ -169,6 +172,7 @@ func DefaultKeyMap() *KeyMap {
 			ToDest:   bind("shift+tab", "destination (UDP)", "shift+tab"),
 			FromDest: bind("enter/tab", "back to the data", "enter", "tab"),
 			Clear:    bind("ctrl+u", "clear to start", "ctrl+u"),
+			Reply:    bind("ctrl+r", "reply to the last sender (UDP)", "ctrl+r"),
 		},
 		Options: OptionsKeys{
 			Toggle: bind("space", "toggle", "space"),

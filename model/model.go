@@ -82,7 +82,11 @@ func New(cfg Config) *Model {
 		tasks:   newTasks(),
 	}
 	c.theme, c.styles = styleFor(cfg.Theme, cfg.NoColor)
+	// The lab is where a newcomer starts; without it, the resolve panel.
 	m := &Model{cfg: cfg, c: c, focus: ui.PanelLab, labs: &labHolder{}}
+	if cfg.StartLab == nil {
+		m.focus = ui.PanelResolve
+	}
 	m.lab = newLabPanel(c, cfg.StartLab != nil, cfg.Target != "")
 	m.res = newResolvePanel(c)
 	m.att = newAttemptsPanel(c, cfg.Timeout)
@@ -220,6 +224,9 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.relayout()
+		if m.layout.Mode != ui.ModeTooSmall && m.c.status == tooSmallText {
+			m.c.status = "" // it was about the old size
+		}
 		return nil
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)

@@ -124,8 +124,7 @@ func TestResolveAndConnectLocally(t *testing.T) {
 	addr, _ := ln.LocalAddr()
 
 	d := newDriver(t, Config{Timeout: time.Second}, 120, 40)
-	d.key("tab") // resolve panel
-	if d.m.focus != ui.PanelResolve {
+	if d.m.focus != ui.PanelResolve { // without the lab, the resolve panel has the focus
 		t.Fatalf("focus %v", d.m.focus)
 	}
 	d.key("c")
@@ -154,7 +153,7 @@ func TestResolveAndConnectLocally(t *testing.T) {
 
 func TestResolveErrorInWords(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
-	d.key("tab", "e")
+	d.key("e")
 	d.typeText("no-such-host.invalid")
 	d.key("tab")
 	d.typeText("80")
@@ -168,7 +167,6 @@ func TestResolveErrorInWords(t *testing.T) {
 
 func TestHintToggles(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)
-	d.key("tab")
 	d.key("f", "y", "1", "2", "3", "4", "5")
 	r := d.m.res
 	if r.family != netcore.FamilyInet || r.sockType != netcore.SockDgram {

@@ -49,7 +49,7 @@ func (m *Model) helpKeys() help.KeyMap {
 func (m *Model) fullHelp() contextKeys {
 	h := m.panels[m.focus].Help()
 	g := m.c.keys.Global
-	h.full = append(h.full, []key.Binding{g.NextPanel, g.PrevPanel, g.Help, g.Theme, g.Cancel, g.Quit, g.ForceQuit})
+	h.full = append(h.full, []key.Binding{g.NextPanel, g.PrevPanel, g.Help, g.HelpAnywhere, g.Theme, g.Cancel, g.Quit, g.ForceQuit})
 	return h
 }
 

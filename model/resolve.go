@@ -13,6 +13,7 @@ import (
 
 	"sockbench/cli"
 	"sockbench/netcore"
+	"sockbench/payload"
 	"sockbench/ui"
 )
 
@@ -246,9 +247,9 @@ func (p *resolvePanel) stop() {
 
 // useTarget fills the fields and resolves.
 func (p *resolvePanel) useTarget(t useTargetMsg) tea.Cmd {
-	p.host.SetValue(t.host)
+	p.host.SetValue(payload.EscapeText([]byte(t.host)))
 	p.host.CursorEnd()
-	p.service.SetValue(t.service)
+	p.service.SetValue(payload.EscapeText([]byte(t.service)))
 	p.service.CursorEnd()
 	p.family, p.sockType, p.flags = t.family, t.sockType, 0
 	cmd := p.resolve(t.connect)
@@ -262,6 +263,10 @@ func (p *resolvePanel) connectRequest() tea.Cmd {
 	switch {
 	case p.busy:
 		return p.c.info("still resolving: wait, or esc cancels")
+	case p.err != "" && p.query != "":
+		return p.c.info("the lookup of " + p.query + " failed (" + p.err + "): fix the host or service in the resolve panel and press enter")
+	case p.err != "":
+		return p.c.info("the host and service do not make a target (" + p.err + "): fix them in the resolve panel and press enter")
 	case len(p.rows) == 0:
 		return p.c.info("nothing to connect to: resolve a host and service first (enter in the resolve panel)")
 	}
@@ -270,9 +275,21 @@ func (p *resolvePanel) connectRequest() tea.Cmd {
 
 // targetOf reads the resolve fields as a TARGET: a host and a service,
 // "unix:PATH" in the host field, or the whole TARGET in the host field.
-func targetOf(host, service string) (cli.Target, error) {
-	host = strings.TrimSpace(host)
-	service = strings.TrimSpace(service)
+// The fields take the send line's escapes (\x1b, \\), so that a name or a
+// path with any byte in it can be typed, and shown safely.
+func targetOf(hostField, serviceField string) (cli.Target, error) {
+	host, err := payload.ParseText(strings.TrimSpace(hostField))
+	if err != nil {
+		return cli.Target{}, fmt.Errorf("host: %w", err)
+	}
+	service, err := payload.ParseText(strings.TrimSpace(serviceField))
+	if err != nil {
+		return cli.Target{}, fmt.Errorf("service: %w", err)
+	}
+	return targetOfText(string(host), string(service))
+}
+
+func targetOfText(host, service string) (cli.Target, error) {
 	if strings.HasPrefix(host, "unix:") {
 		return cli.ParseTarget(host)
 	}

@@ -10,6 +10,9 @@ import (
 	"sockbench/ui"
 )
 
+// tooSmallText is what a key says while the terminal is too small.
+const tooSmallText = "the terminal is too small: make it larger, or q to quit"
+
 func (m *Model) quit() tea.Cmd {
 	m.quitting = true
 	m.broadcast(cancelMsg{})
@@ -34,7 +37,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, g.Quit) {
 			return m.quit()
 		}
-		return m.c.warn("the terminal is too small: make it larger, or q to quit")
+		return m.c.warn(tooSmallText)
 	case m.overlay != nil:
 		if !m.overlay.Typing() && key.Matches(msg, g.Quit) {
 			return m.quit()
@@ -43,12 +46,15 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	p := m.panels[m.focus]
 	typing := p.Typing()
+	if key.Matches(msg, g.HelpAnywhere) {
+		return m.openHelp()
+	}
 	if typing {
 		if cmd, ok := p.HandleKey(msg); ok {
 			return cmd
 		}
 	}
-	if cmd, ok := m.globalKey(msg, typing); ok {
+	if cmd, ok := m.globalKey(msg); ok {
 		return cmd
 	}
 	if !typing {
@@ -59,22 +65,27 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	return m.c.unbound(msg, m.focus)
 }
 
-// globalKey handles the keys that work in every panel; where keys are
-// text (typing), only those that cannot be.
-func (m *Model) globalKey(msg tea.KeyPressMsg, typing bool) (tea.Cmd, bool) {
+// openHelp opens the full help of the focused panel.
+func (m *Model) openHelp() tea.Cmd {
+	m.overlay = newHelpOverlay(m.c, m.fullHelp(), m.focus)
+	m.sizeOverlay()
+	return nil
+}
+
+// globalKey handles the keys that work in every panel. A panel where keys
+// are text gives it only those it declines (tab, and ? on an empty send
+// line).
+func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	g := m.c.keys.Global
 	switch {
 	case key.Matches(msg, g.NextPanel):
 		m.cycleFocus(1)
 	case key.Matches(msg, g.PrevPanel):
 		m.cycleFocus(-1)
-	case typing:
-		return nil, false
 	case key.Matches(msg, g.Quit):
 		return m.quit(), true
 	case key.Matches(msg, g.Help):
-		m.overlay = newHelpOverlay(m.c, m.fullHelp(), m.focus)
-		m.sizeOverlay()
+		return m.openHelp(), true
 	case key.Matches(msg, g.Theme):
 		m.setTheme(themes.Next(m.c.theme.Name).Name)
 		if m.c.noColor {
@@ -105,8 +116,9 @@ func (m *Model) escape() tea.Cmd {
 	return nil
 }
 
-// focusOrder is the Tab order.
-var focusOrder = []ui.Panel{ui.PanelLab, ui.PanelResolve, ui.PanelAttempts, ui.PanelSockets, ui.PanelHex, ui.PanelSend}
+// focusOrder is the Tab order: the layout's, left to right and top to
+// bottom (the tab bar's in the tabbed layout).
+var focusOrder = []ui.Panel{ui.PanelResolve, ui.PanelAttempts, ui.PanelSockets, ui.PanelLab, ui.PanelHex, ui.PanelSend}
 
 // cycleFocus moves the focus dir steps along the Tab order.
 func (m *Model) cycleFocus(dir int) {

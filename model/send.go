@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/payload"
@@ -39,13 +40,28 @@ type sendPanel struct {
 	histIdx     int // len(history) when not browsing
 	draft       string
 	width       int
+	// drafts keeps what was typed for each socket (and its destination),
+	// so that switching sockets loses nothing; on is the socket the line
+	// holds now.
+	drafts map[*engine.Sock]sendDraft
+	on     *engine.Sock
 }
+
+// sendDraft is the send line of one socket.
+type sendDraft struct{ line, dest string }
+
+// Placeholders of the send line in each mode.
+const (
+	textPlaceholder = "type text, then enter (\\r \\n \\t \\xNN escapes work)"
+	hexPlaceholder  = "type hex bytes, then enter (68 65 6c 6c 6f; any separators, 0x optional)"
+)
 
 func newSendPanel(c *common) *sendPanel {
 	p := &sendPanel{
-		c:     c,
-		input: newInput(c.styles, "type text, then enter (\\r \\n \\t \\xNN escapes work)", 1<<20),
-		dest:  newInput(c.styles, "127.0.0.1:9", 300),
+		c:      c,
+		input:  newInput(c.styles, textPlaceholder, 1<<20),
+		dest:   newInput(c.styles, "127.0.0.1:9", 300),
+		drafts: map[*engine.Sock]sendDraft{},
 	}
 	p.input.Prompt = "› "
 	p.input.KeyMap.DeleteBeforeCursor = c.keys.Send.Clear
@@ -134,6 +150,7 @@ func (p *sendPanel) disabled() string {
 }
 
 func (p *sendPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	p.follow()
 	k := p.c.keys.Send
 	switch {
 	case key.Matches(msg, k.Leave):
@@ -143,6 +160,8 @@ func (p *sendPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Ending):
 		p.ending = (p.ending + 1) % len(endings)
 		return p.c.info("line ending " + endings[p.ending].name + " (text mode)"), true
+	case key.Matches(msg, k.Reply):
+		return p.replyToLast(), true
 	case p.destFocused:
 		if key.Matches(msg, k.FromDest) {
 			p.destFocused = false
@@ -162,8 +181,10 @@ func (p *sendPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.HistNext):
 		p.browse(1)
 		return nil, true
-	case key.Matches(msg, p.c.keys.Global.NextPanel, p.c.keys.Global.PrevPanel, p.c.keys.Global.ForceQuit):
+	case key.Matches(msg, p.c.keys.Global.NextPanel, p.c.keys.Global.PrevPanel):
 		return nil, false
+	case key.Matches(msg, p.c.keys.Global.Help) && p.input.Value() == "":
+		return nil, false // ? on an empty line is help; typed after text, it is text
 	}
 	return p.updateInput(msg), true
 }
@@ -171,10 +192,68 @@ func (p *sendPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 func (p *sendPanel) toggleMode() tea.Cmd {
 	if p.mode == payload.Text {
 		p.mode = payload.Hex
+		p.input.Placeholder = hexPlaceholder
 		return p.c.info("hex mode: type bytes as 68 65 6c 6c 6f (any separators, 0x optional); no line ending is added")
 	}
 	p.mode = payload.Text
+	p.input.Placeholder = textPlaceholder
 	return p.c.info("text mode: \\r \\n \\t \\0 \\\\ \\xNN escapes; " + endings[p.ending].name + " is added on enter")
+}
+
+// follow puts the draft of the selected socket on the line, keeping the
+// one of the socket it held before.
+func (p *sendPanel) follow() {
+	e := p.c.selected
+	if e == p.on {
+		return
+	}
+	if p.on == nil { // typed before any socket was selected: it goes to this one
+		p.on = e
+		return
+	}
+	p.drafts[p.on] = sendDraft{line: p.input.Value(), dest: p.dest.Value()}
+	d := p.drafts[e]
+	p.input.SetValue(d.line)
+	p.input.CursorEnd()
+	p.dest.SetValue(d.dest)
+	p.dest.CursorEnd()
+	p.on, p.histIdx, p.draft = e, len(p.history), ""
+}
+
+// paste puts pasted text on the line. In text mode its line breaks
+// become the line ending the line uses (a pasted request keeps them) and
+// every byte becomes an escape where it must, so that what is sent is
+// what was pasted; the last line break is left to enter to add.
+func (p *sendPanel) paste(msg tea.PasteMsg) tea.Cmd {
+	text := msg.Content
+	if p.mode == payload.Text && !p.destFocused {
+		ending := endings[p.ending].bytes
+		if ending == "" {
+			ending = "\n"
+		}
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+		text = strings.TrimSuffix(text, "\n")
+		text = payload.EscapeText([]byte(strings.ReplaceAll(text, "\n", ending)))
+	}
+	return p.updateInput(tea.PasteMsg{Content: text})
+}
+
+// replyToLast makes the destination the sender of the last datagram the
+// selected unconnected socket received.
+func (p *sendPanel) replyToLast() tea.Cmd {
+	e := p.c.selected
+	if !p.showDest() {
+		return p.c.info("reply to the last sender is for an unconnected UDP socket")
+	}
+	st := e.Store()
+	for i := st.NumChunks() - 1; i >= 0; i-- {
+		if c := st.Chunk(i); c.Dir == capture.Received && c.Peer != "" {
+			p.dest.SetValue(c.Peer)
+			p.dest.CursorEnd()
+			return p.c.info("destination " + c.Peer + ": the sender of the last datagram")
+		}
+	}
+	return p.c.info(fmt.Sprintf("#%d has received no datagram yet: nobody to reply to", e.ID()))
 }
 
 // browse steps through the history: -1 older, 1 newer; the draft comes
@@ -214,7 +293,8 @@ func (p *sendPanel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
 		if p.focused {
-			return p.updateInput(msg)
+			p.follow()
+			return p.paste(msg)
 		}
 	case scrollMsg:
 		return p.c.emit(hexScrollMsg(msg))
@@ -243,7 +323,7 @@ func (p *sendPanel) send() tea.Cmd {
 	if e.IsDgram() && !e.Connected() {
 		to, err = netcore.ParseAddr(strings.TrimSpace(p.dest.Value()))
 		if err != nil {
-			return p.c.fail("nothing sent: destination: " + errText(err) + " (tab reaches the field)")
+			return p.c.fail("nothing sent: destination: " + errText(err) + " (shift+tab reaches the field)")
 		}
 	}
 	if err := p.c.engine.Send(e, data, to); err != nil {
@@ -270,6 +350,7 @@ func (p *sendPanel) remember(line string) {
 }
 
 func (p *sendPanel) View(w, h int, focused bool) string {
+	p.follow()
 	p.fit()
 	v := ui.SendView{
 		Input:       p.input.View(),
@@ -301,10 +382,9 @@ func (p *sendPanel) View(w, h int, focused bool) string {
 func (p *sendPanel) Help() contextKeys {
 	k, g := p.c.keys.Send, p.c.keys.Global
 	return contextKeys{
-		short: []key.Binding{k.Send, k.Mode, k.Ending, k.HistPrev, k.HistNext, k.Leave, g.NextPanel, g.ForceQuit},
+		short: []key.Binding{k.Send, k.Mode, k.Ending, k.HistPrev, k.HistNext, k.Leave, g.NextPanel, g.HelpAnywhere, g.ForceQuit},
 		full: [][]key.Binding{
-			{k.Send, k.HistPrev, k.HistNext, k.Mode, k.Ending, k.Clear, k.ToDest, k.FromDest, k.Leave},
-			{g.NextPanel, g.PrevPanel, g.ForceQuit},
+			{k.Send, k.HistPrev, k.HistNext, k.Mode, k.Ending, k.Clear, k.ToDest, k.FromDest, k.Reply, k.Leave},
 		},
 	}
 }

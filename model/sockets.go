@@ -215,6 +215,9 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 	case engine.AcceptFailed:
 		return p.c.fail(fmt.Sprintf("#%d accept: %s", msg.Listener.ID(), errText(msg.Err)))
 	case engine.EOF:
+		if msg.Ours {
+			return p.c.info(fmt.Sprintf("#%d: reading ended: we shut down our reading side (SHUT_RD)", msg.Sock.ID()))
+		}
 		return p.c.info(fmt.Sprintf("#%d: the peer closed its side (end of stream); x closes ours", msg.Sock.ID()))
 	case engine.ReceiveFailed:
 		return p.c.fail(receiveFailure(msg))
@@ -226,7 +229,11 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return p.c.fail(fmt.Sprintf("#%d close: %s", msg.sock.ID(), errText(msg.err)))
 		}
-		return p.c.okay(fmt.Sprintf("#%d closed (x again removes it from the list)", msg.sock.ID()))
+		text := fmt.Sprintf("#%d closed (x again removes it from the list)", msg.sock.ID())
+		if n := p.children(msg.sock); n > 0 {
+			text += fmt.Sprintf("; its %s stay open: closing a listener closes no connection it accepted", plural(n, "accepted connection"))
+		}
+		return p.c.okay(text)
 	case scrollMsg:
 		p.setSel(p.sel + msg.rows/3)
 	case clickMsg:
@@ -341,13 +348,36 @@ func isDigits(s string) bool {
 	return true
 }
 
+// children counts the open connections a listener accepted that are
+// still listed.
+func (p *socketsPanel) children(l *engine.Sock) int {
+	n := 0
+	for _, k := range p.all {
+		if k.Parent() == l && !k.Status().Closed {
+			n++
+		}
+	}
+	return n
+}
+
 func (p *socketsPanel) View(w, h int, focused bool) string {
 	p.off = ui.VisibleOffset(p.sel, p.off, p.page, len(p.all))
 	v := ui.SocketsView{Selected: p.sel, Offset: p.off}
 	for _, k := range p.all {
-		v.Rows = append(v.Rows, socketRow(k, p.accepted[k]))
+		row := socketRow(k, p.accepted[k])
+		// An accepted connection is drawn under its listener while that is
+		// listed; once removed, the connection stands on its own.
+		row.Child = row.Child && slices.Contains(p.all, k.Parent())
+		v.Rows = append(v.Rows, row)
 	}
 	return ui.RenderSockets(p.c.styles, v, w, h, focused)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // socketRow is one socket as the list shows it; accepted counts a
@@ -378,6 +408,7 @@ func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 	if st.EOF && !k.IsTCP() && !st.Closed {
 		row.State = "EOF"
 	}
+	row.Paused = st.Paused != ""
 	stats := k.Store().Stats()
 	row.Rx, row.Tx = stats.RxBytes, stats.TxBytes
 	row.Dropped = stats.DroppedBytes > 0

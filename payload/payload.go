@@ -6,6 +6,9 @@ package payload
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
+
+	"sockbench/safe"
 )
 
 // Mode says how typed input is read.
@@ -143,4 +146,39 @@ func hexDigit(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
+}
+
+// EscapeText writes p as ParseText reads it, for people: printable text
+// as it is, a backslash as \\, CR, LF, TAB and NUL as \r \n \t \0, and
+// every other byte (controls, bytes that are not valid UTF-8, and the
+// bytes of runes not safe to show) as \xNN. ParseText gives back p, and
+// the result holds nothing unsafe to show.
+func EscapeText(p []byte) string {
+	const digits = "0123456789abcdef"
+	var b strings.Builder
+	for i := 0; i < len(p); {
+		r, size := utf8.DecodeRune(p[i:])
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == 0:
+			b.WriteString(`\0`)
+		case safe.PrintableRune(r):
+			b.Write(p[i : i+size])
+		default:
+			for _, c := range p[i : i+size] {
+				b.WriteString(`\x`)
+				b.WriteByte(digits[c>>4])
+				b.WriteByte(digits[c&15])
+			}
+		}
+		i += size
+	}
+	return b.String()
 }

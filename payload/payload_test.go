@@ -109,3 +109,30 @@ func FuzzParseText(f *testing.F) {
 		}
 	})
 }
+
+func TestEscapeText(t *testing.T) {
+	in := []byte("GET /a\\b HTTP/1.0\r\n\t\x00\x1b[2J caf\xc3\xa9 \xe2\x80\xae\xff")
+	want := `GET /a\\b HTTP/1.0\r\n\t\0\x1b[2J café \xe2\x80\xae\xff`
+	if got := EscapeText(in); got != want {
+		t.Errorf("EscapeText = %q, want %q", got, want)
+	}
+}
+
+// FuzzEscapeText: what EscapeText writes, ParseText reads back exactly,
+// and it holds nothing a terminal would act on.
+func FuzzEscapeText(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.0\r\n\r\n"))
+	f.Add([]byte("\x1b]0;x\x07\\\xff\xe2\x80\xae"))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		s := EscapeText(p)
+		back, err := ParseText(s)
+		if err != nil || !bytes.Equal(back, p) {
+			t.Fatalf("ParseText(EscapeText(%q)) = %q, %v", p, back, err)
+		}
+		for _, r := range s {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+				t.Fatalf("unsafe rune %U in %q", r, s)
+			}
+		}
+	})
+}

@@ -7,18 +7,19 @@ package ui
 // Panel names a place the keyboard focus can be.
 type Panel int
 
-// Panels, in Tab order.
+// Panels, in Tab order: the order of the full layout, left to right and
+// top to bottom.
 const (
-	PanelLab Panel = iota
-	PanelResolve
+	PanelResolve Panel = iota
 	PanelAttempts
 	PanelSockets
+	PanelLab
 	PanelHex
 	PanelSend
 	NumPanels
 )
 
-var panelNames = [...]string{"Lab", "Resolve", "Attempts", "Sockets", "Hex", "Send"}
+var panelNames = [...]string{"Resolve", "Attempts", "Sockets", "Lab", "Hex", "Send"}
 
 func (p Panel) String() string {
 	if p >= 0 && int(p) < len(panelNames) {
@@ -127,7 +128,7 @@ func ComputeLayout(width, height int, focus Panel) Layout {
 		l.Panels[PanelSend] = Rect{0, 2 + l.Body.H - sendHeight, width, sendHeight}
 	default:
 		if focus < 0 || focus >= NumPanels {
-			focus = PanelLab
+			focus = PanelResolve
 		}
 		l.Panels[focus] = l.Body
 	}
@@ -138,7 +139,7 @@ func ComputeLayout(width, height int, focus Panel) Layout {
 // mouse clicks, and false when there is none.
 func (l Layout) TabOf(x int) (Panel, bool) {
 	pos := 0
-	for p := PanelLab; p < PanelSend; p++ {
+	for p := Panel(0); p < PanelSend; p++ {
 		w := len(tabLabel(p)) + 2
 		if x >= pos && x < pos+w {
 			return p, true

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"sockbench/safe"
 )
 
@@ -31,7 +33,10 @@ func RenderResolve(s *Styles, v ResolveView, w, h int, focused bool) string {
 	case v.Busy:
 		body = append(body, s.Info.Render(fmt.Sprintf("%s resolving %s… %s (esc cancels)", v.Spinner, safe.Text(v.Query), FormatDuration(v.Elapsed))))
 	case v.Err != "":
-		body = append(body, s.Error.Render("✗ "+safe.Text(v.Err)))
+		// The whole reason, wrapped: it is why the lookup failed.
+		for _, line := range strings.Split(ansi.Wrap("✗ "+safe.Text(v.Err), max(10, inner), " "), "\n") {
+			body = append(body, s.Error.Render(line))
+		}
 	case v.Query != "":
 		msg := fmt.Sprintf("%s → %s in %s", safe.Text(v.Query), plural(len(v.Rows), "row"), FormatDuration(v.Took))
 		if v.Canon != "" {

@@ -114,7 +114,7 @@ func renderTabs(sc Screen) string {
 	if focus == PanelSend {
 		focus = PanelHex
 	}
-	for p := PanelLab; p < PanelSend; p++ {
+	for p := Panel(0); p < PanelSend; p++ {
 		label := " " + tabLabel(p) + " "
 		if p == focus {
 			b.WriteString(s.TabActive.Render(label))

@@ -35,6 +35,9 @@ func RenderSockets(s *Styles, v SocketsView, w, h int, focused bool) string {
 		io := ""
 		if !row.Closed && !row.Listener {
 			io = flagChar(row.ReadOpen, 'r') + flagChar(row.WriteOpen, 'w')
+			if row.Paused && row.ReadOpen {
+				io = "p" + io[1:]
+			}
 		}
 		cells := []string{fmt.Sprint(row.ID), kind, safe.Text(row.Local), safe.Text(row.Peer), safe.Text(row.State), io,
 			FormatBytes(row.Rx), FormatBytes(row.Tx)}

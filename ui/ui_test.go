@@ -19,7 +19,7 @@ func TestLayouts(t *testing.T) {
 	if full.Mode != ModeFull {
 		t.Fatalf("120x40 mode %v", full.Mode)
 	}
-	for p := PanelLab; p < NumPanels; p++ {
+	for p := range NumPanels {
 		r := full.Panels[p]
 		if r.Empty() || r.X+r.W > 120 || r.Y+r.H > 38 {
 			t.Errorf("%v at %+v", p, r)
@@ -44,7 +44,7 @@ func TestLayouts(t *testing.T) {
 	if ComputeLayout(20, 5, PanelLab).Mode != ModeTooSmall {
 		t.Error("20x5 is not too small")
 	}
-	if p, ok := tab.TabOf(1); !ok || p != PanelLab {
+	if p, ok := tab.TabOf(1); !ok || p != PanelResolve {
 		t.Errorf("tab at 1: %v %v", p, ok)
 	}
 }

@@ -127,6 +127,7 @@ type SocketRow struct {
 	Listener    bool
 	Child       bool // accepted by a listener in the list
 	Dropped     bool // the capture dropped bytes
+	Paused      bool // reading is paused
 }
 
 // SocketsView is the sockets panel.
