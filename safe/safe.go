@@ -100,7 +100,9 @@ func Text(s string) string {
 
 // PrintableRune reports whether r can be written to a terminal as it is:
 // Text leaves it unchanged.
-func PrintableRune(r rune) bool { return r >= 0x20 && r != utf8.RuneError && runeGlyph(r, utf8.RuneLen(r)) == r }
+func PrintableRune(r rune) bool {
+	return r >= 0x20 && r != utf8.RuneError && runeGlyph(r, utf8.RuneLen(r)) == r
+}
 
 // Bytes is Text for a byte slice.
 func Bytes(p []byte) string { return Text(string(p)) }
