@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -362,5 +363,91 @@ func TestTmuxOptionsSyscallsExport(t *testing.T) {
 	got, err := os.ReadFile(path)
 	if err != nil || string(got) != "ping\r\n" {
 		t.Errorf("export: %q, %v", got, err)
+	}
+}
+
+// httpServer starts Python's http.server on loopback, serving dir, and
+// returns its address; the test stops it.
+func httpServer(t *testing.T, dir string) string {
+	t.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 is not installed: .ci/run installs it")
+	}
+	cmd := exec.Command("python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	port := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`port (\d+)`).FindStringSubmatch(sc.Text()); m != nil {
+				port <- m[1]
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case p := <-port:
+		return "127.0.0.1:" + p
+	case <-time.After(patience):
+		t.Fatal("http.server did not say its port")
+	}
+	return ""
+}
+
+// TestTmuxHTTPReadsAsText fetches a page from Python's http.server and
+// reads the reply in the stream view: the status line and the headers on
+// lines of their own, the server's close marked in place, and the same
+// marks in the exported transcript.
+func TestTmuxHTTPReadsAsText(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello from the file\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := httpServer(t, dir)
+	s := startTmux(t, "--no-lab", addr)
+	s.waitText("connected to " + addr)
+	s.text("GET /hello.txt HTTP/1.0")
+	s.keys("Enter")
+	s.keys("Enter") // the empty line that ends the request
+	s.waitText("end of stream")
+	s.keys("Escape")
+	s.waitFor("the hex focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
+	s.keys("v", "Home")
+	screen := s.waitText("─ Text ·")
+	for _, want := range []string{"▶ GET /hello.txt HTTP/1.0←↓", "◀ HTTP/1.0 200 OK←↓", "◀ Server: SimpleHTTP/",
+		"◀ Content-type: text/plain←↓"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("%q not in the text view:\n%s", want, screen)
+		}
+	}
+	s.keys("End")
+	screen = s.waitText("◀ hello from the file↓")
+	if !regexp.MustCompile(`● [0-9:.]+ +end of stream: the peer shut down its sending side \(FIN\) · CLOSE_WAIT`).MatchString(screen) {
+		t.Errorf("the server's close is not marked after the body:\n%s", screen)
+	}
+
+	path := filepath.Join(t.TempDir(), "transcript.txt")
+	s.keys("e", "t", "C-u")
+	s.text(path)
+	s.keys("Enter")
+	s.waitText("wrote ")
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The close is the transcript's last line: after the whole reply.
+	lines := strings.Split(strings.TrimSuffix(string(got), "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "note ") || !strings.HasSuffix(last, " end of stream: the peer shut down its sending side (FIN) · CLOSE_WAIT") ||
+		!strings.Contains(string(got), "|HTTP/1.0 200 OK←|") {
+		t.Errorf("transcript:\n%s", got)
 	}
 }

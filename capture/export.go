@@ -46,9 +46,10 @@ func (s *Store) WriteDir(w io.Writer, d Dir) (int64, error) {
 //	%08x  hh hh ... hh  |ascii|
 //
 // with the offset in the direction's stream, the hex padded to a full row
-// and the text column (and the peer) made by render. Pass the safe
-// renderer: the file is then safe to cat. A nil render uses one glyph per
-// byte (safe.ByteGlyph). It holds the store's lock while writing.
+// and the text column made by render. Pass the safe renderer: the file is
+// then safe to cat. A nil render uses one glyph per byte (safe.ByteGlyph).
+// Peers and notes, text from outside, go through safe.Text. It holds the
+// store's lock while writing.
 func (s *Store) WriteTranscript(w io.Writer, f Filter, render func([]byte) string) error {
 	v, ok := s.view(f)
 	if !ok {
@@ -63,7 +64,7 @@ func (s *Store) WriteTranscript(w io.Writer, f Filter, render func([]byte) strin
 	var line, row []byte
 	for k := range v.len() {
 		r := v.rec(k)
-		line = appendHeader(line[:0], r.chunk, render)
+		line = appendHeader(line[:0], r.chunk)
 		for b := 0; b < r.chunk.Len; b += BytesPerLine {
 			row = s.appendRow(row[:0], r, b, BytesPerLine)
 			line = AppendHexLine(line, r.chunk.Offset+int64(b), row, render)
@@ -76,13 +77,13 @@ func (s *Store) WriteTranscript(w io.Writer, f Filter, render func([]byte) strin
 }
 
 // appendHeader appends the header line of chunk c: for a note, its text.
-func appendHeader(dst []byte, c Chunk, render func([]byte) string) []byte {
+func appendHeader(dst []byte, c Chunk) []byte {
 	dst = append(dst, c.Dir.String()...)
 	dst = append(dst, ' ')
 	dst = c.Time.AppendFormat(dst, time.RFC3339Nano)
 	if c.Dir == Note {
 		dst = append(dst, ' ')
-		dst = append(dst, render([]byte(c.Peer))...)
+		dst = append(dst, safe.Text(c.Peer)...)
 		return append(dst, '\n')
 	}
 	dst = append(dst, " offset "...)
@@ -91,7 +92,7 @@ func appendHeader(dst []byte, c Chunk, render func([]byte) string) []byte {
 	dst = strconv.AppendInt(dst, int64(c.Len), 10)
 	if c.Peer != "" {
 		dst = append(dst, ' ')
-		dst = append(dst, render([]byte(c.Peer))...)
+		dst = append(dst, safe.Text(c.Peer)...)
 	}
 	return append(dst, '\n')
 }
