@@ -143,14 +143,14 @@ func parseTimeout(s string) (time.Duration, error) {
 		return 0, nil
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f < 0 || f > 24*3600 {
-			return 0, fmt.Errorf("timeout %q out of range", s)
+		if !(f >= 0 && f <= 24*3600) { // NaN fails both
+			return 0, fmt.Errorf("timeout %q is out of range: 0 to 86400 seconds", s)
 		}
 		return time.Duration(f * float64(time.Second)), nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is not a duration (try 3s, 500ms, 2 or none)", s)
+	if err != nil || d < 0 || d > 24*time.Hour {
+		return 0, fmt.Errorf("%q is not a duration from 0 to 24h (try 3s, 500ms, 2 or none)", s)
 	}
 	return d, nil
 }

@@ -84,6 +84,7 @@ type OptionsKeys struct {
 type PromptKeys struct {
 	Submit, Cancel                  key.Binding
 	Received, SentBytes, Transcript key.Binding
+	Yes, No                         key.Binding
 }
 
 func bind(help, desc string, keys ...string) key.Binding {
@@ -187,6 +188,8 @@ func DefaultKeyMap() *KeyMap {
 			Received:   bind("r", "received bytes", "r"),
 			SentBytes:  bind("s", "sent bytes", "s"),
 			Transcript: bind("t", "transcript", "t"),
+			Yes:        bind("y", "yes", "y"),
+			No:         bind("n", "no", "n"),
 		},
 	}
 }

@@ -679,14 +679,46 @@ func TestHexScrollFilterSearchExport(t *testing.T) {
 		if err != nil || !c.want(got) {
 			t.Errorf("export %s: %v %q", c.key, err, got)
 		}
-		// The same name again is refused.
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("export %s: mode %v, %v; want 0600", c.key, fi.Mode(), err)
+		}
+		// The same name again asks first; n keeps the file as it was.
+		if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		d.key("e", c.key)
 		for range 40 {
 			d.key("backspace")
 		}
 		d.typeText(path)
 		d.key("enter")
-		d.pumpUntil("the refusal", func() bool { return strings.Contains(d.m.c.status, "exists") })
+		if d.m.prompt == nil || !d.screenHas("exists: y replaces it") {
+			t.Fatalf("no question before replacing:\n%s", d.plain())
+		}
+		d.key("n")
+		if got, _ := os.ReadFile(path); string(got) != "precious" {
+			t.Errorf("n replaced the file: %q", got)
+		}
+	}
+	// y replaces it.
+	d.key("e", "r")
+	for range 40 {
+		d.key("backspace")
+	}
+	path := filepath.Join(dir, "out-t")
+	d.typeText(path)
+	d.key("enter", "y")
+	d.pumpUntil("the replacement", func() bool { return strings.Contains(d.m.c.status, "wrote") })
+	if got, _ := os.ReadFile(path); !bytes.HasSuffix(got, []byte("NEWEST")) {
+		t.Errorf("y did not replace the file: %q", got)
+	}
+}
+
+func TestTimeoutPromptRefusesNaN(t *testing.T) {
+	for _, bad := range []string{"NaN", "nan", "-1", "Inf", "1e9", "25h", "-5s"} {
+		if d, err := parseTimeout(bad); err == nil {
+			t.Errorf("parseTimeout(%q) = %v, want an error", bad, d)
+		}
 	}
 }
 

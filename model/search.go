@@ -203,19 +203,33 @@ type exportedMsg struct {
 	err  error
 }
 
-// export writes a capture to a new file: the raw bytes of one direction,
-// exactly as on the wire, or (dir 0) the transcript as shown.
+// export writes a capture to a file, readable by its owner only: the raw
+// bytes of one direction, exactly as on the wire, or (dir 0) the
+// transcript as shown. A file that exists is replaced only when the user
+// says so.
 func (p *hexPanel) export(k *engine.Sock, dir capture.Dir, name string) (tea.Cmd, error) {
 	path := strings.TrimSpace(name)
 	if path == "" {
 		return nil, fmt.Errorf("no file name")
 	}
+	if _, err := os.Lstat(path); err == nil {
+		pk := p.c.keys.Prompt
+		return askChoice(p.c, fmt.Sprintf("%s exists: y replaces it · n keeps it · esc cancels", path),
+			choice{pk.Yes, func() tea.Cmd { return p.write(k, dir, path, os.O_TRUNC) }},
+			choice{pk.No, func() tea.Cmd { return p.c.info("nothing written: " + path + " is as it was") }},
+		), nil
+	}
+	return p.write(k, dir, path, os.O_EXCL), nil
+}
+
+// write writes the export to path, opened with O_CREATE and mode.
+func (p *hexPanel) write(k *engine.Sock, dir capture.Dir, path string, mode int) tea.Cmd {
 	store, filter := k.Store(), p.state(k).filter
 	return p.c.cmd(func() tea.Msg {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|mode, 0o600)
 		if err != nil {
 			if os.IsExist(err) {
-				err = fmt.Errorf("%s exists: choose another name", path)
+				err = fmt.Errorf("%s appeared meanwhile: nothing written", path)
 			}
 			return exportedMsg{path: path, err: err}
 		}
@@ -231,7 +245,7 @@ func (p *hexPanel) export(k *engine.Sock, dir capture.Dir, name string) (tea.Cmd
 			err = cerr
 		}
 		return exportedMsg{path: path, n: n, err: err}
-	}), nil
+	})
 }
 
 type countingWriter struct {

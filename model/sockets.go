@@ -84,7 +84,7 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Listen):
 		return askLine(p.c, "listen on (ADDR, PORT or unix:PATH; enter for 127.0.0.1:0):", "", "127.0.0.1:0", 256, p.listen), true
 	case key.Matches(msg, k.UDP):
-		return askLine(p.c, "UDP socket: LOCAL, or LOCAL -> PEER to connect (enter for 127.0.0.1:0):", "",
+		return askLine(p.c, "UDP socket: LOCAL, or LOCAL -> PEER to connect (enter: 127.0.0.1:0; 0.0.0.0:0 reaches other hosts):", "",
 			"127.0.0.1:0 -> 127.0.0.1:9999", 256, p.openUDP), true
 	case key.Matches(msg, k.Pair):
 		eng := p.c.engine
@@ -261,6 +261,13 @@ func (p *socketsPanel) opened(ev engine.Opened) tea.Cmd {
 	return p.c.okay(fmt.Sprintf("#%d UDP bound to %s: the send line asks for a destination", first.ID(), first.Local()))
 }
 
+// loopbackOnly reports whether local is a loopback address and to is
+// not: Linux refuses such a send with EINVAL.
+func loopbackOnly(local, to netcore.Addr) bool {
+	return to.IsValid() && to.Family() != netcore.FamilyUnix && local.Family() != netcore.FamilyUnix &&
+		local.IP().IsLoopback() && !to.IP().IsLoopback()
+}
+
 // receiveFailure puts a failed receive in words.
 func receiveFailure(ev engine.ReceiveFailed) string {
 	what := fmt.Sprintf("#%d receive: %s", ev.Sock.ID(), errText(ev.Err))
@@ -281,8 +288,13 @@ func (p *socketsPanel) sent(ev engine.Sent) tea.Cmd {
 			return nil
 		}
 		msg := fmt.Sprintf("#%d send: %d of %d bytes went: %s", ev.Sock.ID(), ev.N, ev.Total, errText(ev.Err))
-		if netcore.ErrnoOf(ev.Err) == unix.EPIPE {
+		switch netcore.ErrnoOf(ev.Err) {
+		case unix.EPIPE:
 			msg += " (the peer is gone or our write side is shut)"
+		case unix.EINVAL:
+			if loopbackOnly(ev.Sock.Local(), ev.Destination) {
+				msg += " (a socket bound to loopback cannot send off this host: open one on 0.0.0.0:0 or [::]:0 with u)"
+			}
 		}
 		return p.c.fail(msg)
 	}
