@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"time"
 
 	"sockbench/capture"
 	"sockbench/netcore"
@@ -29,16 +30,19 @@ type Engine struct {
 	hub    *hub
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex // guards the fields below
-	closed bool
-	nextID int
-	open   []*Sock
+	mu      sync.Mutex // guards the fields below
+	closed  bool
+	nextID  int
+	open    []*Sock
+	watched []*Sock
 }
 
 // New starts an engine with no sockets.
 func New(cfg Config) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Engine{ctx: ctx, cancel: cancel, limit: cfg.CaptureLimit, hub: newHub(ctx.Done())}
+	e := &Engine{ctx: ctx, cancel: cancel, limit: cfg.CaptureLimit, hub: newHub(ctx.Done())}
+	e.goTracked(e.watchStates)
+	return e
 }
 
 // Next waits for events and returns every one pending, oldest first; nil
@@ -55,7 +59,7 @@ func (e *Engine) Close() {
 	}
 	e.closed = true
 	open := e.open
-	e.open = nil
+	e.open, e.watched = nil, nil
 	e.mu.Unlock()
 	e.cancel()
 	for _, k := range open {
@@ -118,7 +122,6 @@ func (e *Engine) start(k *Sock) {
 		return
 	}
 	e.goTracked(func() { e.readLoop(k) })
-	e.goTracked(func() { e.writeLoop(k) })
 }
 
 // forget removes a closed socket from the engine's set.
@@ -179,26 +182,60 @@ func (k *Sock) closeNow() error {
 	return err
 }
 
-// RefreshStates reads the kernel's TCP state of every open TCP socket.
-func (e *Engine) RefreshStates() {
+// refreshEvery is how often the watched sockets' TCP states are read.
+const refreshEvery = time.Second
+
+// Watch sets the sockets whose kernel TCP state the engine reads again
+// every second: those a user can see. Reading ten thousand every second
+// would cost a busy core's worth of nothing; a StatesChanged event says
+// when one of the watched changed.
+func (e *Engine) Watch(socks []*Sock) {
 	e.mu.Lock()
-	open := slices.Clone(e.open)
+	e.watched = append(e.watched[:0], socks...)
 	e.mu.Unlock()
-	for _, k := range open {
-		if !k.IsTCP() {
+}
+
+// watchStates reads the watched sockets' states every second until the
+// engine closes.
+func (e *Engine) watchStates() {
+	t := time.NewTicker(refreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+			e.mu.Lock()
+			watched := slices.Clone(e.watched)
+			e.mu.Unlock()
+			if refreshStates(watched) {
+				e.hub.post(StatesChanged{})
+			}
+		}
+	}
+}
+
+// refreshStates reads the TCP state of each open TCP socket of socks and
+// reports whether one changed.
+func refreshStates(socks []*Sock) bool {
+	changed := false
+	for _, k := range socks {
+		if !k.IsTCP() || k.Status().Closed {
 			continue
 		}
 		k.trace.polling.Store(true)
 		state, err := k.s.TCPState()
 		k.trace.polling.Store(false)
-		if err == nil {
-			k.update(func(st *Status) {
-				if !st.Closed {
-					st.State = state
-				}
-			})
+		if err != nil {
+			continue
 		}
+		k.update(func(st *Status) {
+			if !st.Closed && st.State != state {
+				st.State, changed = state, true
+			}
+		})
 	}
+	return changed
 }
 
 // ErrSendQueueFull is returned by Send when a socket already has
@@ -212,10 +249,17 @@ func (e *Engine) Send(k *Sock, data []byte, to netcore.Addr) error {
 	if k.sendCh == nil {
 		return errors.New("a listener sends nothing")
 	}
+	// Queued and the writer started under the lock its end is decided
+	// under, so that no request is left without a writer.
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	select {
 	case k.sendCh <- sendReq{data: data, to: to}:
-		return nil
 	default:
 		return ErrSendQueueFull
 	}
+	if !k.writing && e.goTracked(func() { e.writeLoop(k) }) {
+		k.writing = true
+	}
+	return nil
 }

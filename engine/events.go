@@ -83,7 +83,12 @@ type Sent struct {
 	Destination netcore.Addr // where a datagram went, for an unconnected socket
 }
 
+// StatesChanged says that the kernel's state of a watched socket changed
+// (see Watch).
+type StatesChanged struct{}
+
 func (Attempt) event()       {}
+func (StatesChanged) event() {}
 func (ConnectDone) event()   {}
 func (Opened) event()        {}
 func (OpenFailed) event()    {}

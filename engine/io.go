@@ -96,30 +96,44 @@ func receiveOnce(ctx context.Context, s *netcore.Socket, buf []byte, dgram bool)
 	return buf[:n], netcore.Addr{}, err
 }
 
-// writeLoop sends what Send queues, in order, each piece recorded as it
-// goes (see Duplex).
+// writeLoop sends what Send queued, in order, each piece recorded as it
+// goes (see Duplex), and ends when the queue is empty: an idle socket has
+// no writer, which keeps ten thousand open sockets cheap.
 func (e *Engine) writeLoop(k *Sock) {
 	for {
 		select {
 		case <-k.ctx.Done():
 			return
 		case req := <-k.sendCh:
-			peer := ""
-			if req.to.IsValid() {
-				peer = req.to.String()
+			e.sendOne(k, req)
+		default:
+			k.mu.Lock()
+			if len(k.sendCh) == 0 {
+				k.writing = false
+				k.mu.Unlock()
+				return
 			}
-			n, err := k.duplex.Send(k.ctx, req.data, req.to, readSize, func(at time.Time, p []byte) {
-				k.store.Append(capture.Sent, at, peer, p)
-			})
-			if err != nil && k.ctx.Err() == nil {
-				k.update(func(st *Status) { st.LastErr = err })
-				k.note(sendNote(err, n, len(req.data)))
-			}
-			e.hub.post(Sent{Sock: k, N: n, Total: len(req.data), Err: err, Destination: req.to})
-			if n > 0 {
-				e.hub.post(Traffic{Sock: k})
-			}
+			k.mu.Unlock()
 		}
+	}
+}
+
+// sendOne sends one queued request and reports it.
+func (e *Engine) sendOne(k *Sock, req sendReq) {
+	peer := ""
+	if req.to.IsValid() {
+		peer = req.to.String()
+	}
+	n, err := k.duplex.Send(k.ctx, req.data, req.to, readSize, func(at time.Time, p []byte) {
+		k.store.Append(capture.Sent, at, peer, p)
+	})
+	if err != nil && k.ctx.Err() == nil {
+		k.update(func(st *Status) { st.LastErr = err })
+		k.note(sendNote(err, n, len(req.data)))
+	}
+	e.hub.post(Sent{Sock: k, N: n, Total: len(req.data), Err: err, Destination: req.to})
+	if n > 0 {
+		e.hub.post(Traffic{Sock: k})
 	}
 }
 

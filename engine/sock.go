@@ -61,9 +61,10 @@ type Sock struct {
 	// tells our end of reading from the peer's.
 	shutRead atomic.Bool
 
-	mu     sync.Mutex // guards status and flow, and orders notes
-	status Status
-	flow   pauser
+	mu      sync.Mutex // guards status, flow and writing, and orders notes
+	status  Status
+	flow    pauser
+	writing bool // a writer goroutine runs
 }
 
 // ID is the socket's number in the engine, from 1 up.

@@ -103,17 +103,3 @@ func (t *tasks) cmd(f func() tea.Msg) tea.Cmd {
 		return f()
 	}
 }
-
-// after delivers msg after d, or nothing once shutdown begins.
-func (t *tasks) after(d time.Duration, msg tea.Msg) tea.Cmd {
-	return t.cmd(func() tea.Msg {
-		timer := time.NewTimer(d)
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-			return msg
-		case <-t.ctx.Done():
-			return nil
-		}
-	})
-}

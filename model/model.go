@@ -37,9 +37,6 @@ type Config struct {
 // DefaultTimeout is the connect timeout when none is given.
 const DefaultTimeout = 3 * time.Second
 
-// refreshEvery is how often the sockets' kernel states are read again.
-const refreshEvery = time.Second
-
 // Model is the workbench. Use New; it is used through a pointer.
 type Model struct {
 	cfg Config
@@ -60,10 +57,11 @@ type Model struct {
 	overlay       overlay
 	prompt        *prompt
 
-	labs     *labHolder
-	spin     spinner.Model
-	spinning bool
-	quitting bool
+	labs       *labHolder
+	spin       spinner.Model
+	spinning   bool
+	quitting   bool
+	lastEvents time.Time // when the last batch of the engine's events came
 }
 
 // New builds the workbench model.
@@ -148,16 +146,12 @@ func (m *Model) Shutdown() {
 	m.labs.close()
 }
 
-type (
-	eventsMsg  struct{ events []engine.Event }
-	refreshMsg struct{}
-	statesMsg  struct{}
-)
+type eventsMsg struct{ events []engine.Event }
 
 // Init starts taking the engine's events, the periodic refresh, the lab
 // and, with a TARGET, the resolution that leads to a connect.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.nextEvents(), m.c.tasks.after(refreshEvery, refreshMsg{})}
+	cmds := []tea.Cmd{m.nextEvents()}
 	if start := m.cfg.StartLab; start != nil {
 		ctx, labs := m.c.tasks.ctx, m.labs
 		cmds = append(cmds, m.c.cmd(func() tea.Msg {
@@ -174,11 +168,26 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// nextEvents is the command that delivers the engine's next events; it is
-// issued at start and again after each batch.
+// frame is the shortest time between two batches of the engine's events:
+// under a flood the screen is drawn once a frame, not once a read, so the
+// workbench keeps its CPU for reading (and for keys).
+const frame = time.Second / 60
+
+// nextEvents is the command that delivers the engine's next events, a
+// frame after the last batch at the soonest; it is issued at start and
+// again after each batch.
 func (m *Model) nextEvents() tea.Cmd {
-	eng, ctx := m.c.engine, m.c.tasks.ctx
+	eng, ctx, last := m.c.engine, m.c.tasks.ctx, m.lastEvents
 	return m.c.cmd(func() tea.Msg {
+		if wait := time.Until(last.Add(frame)); wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			}
+		}
 		if evs := eng.Next(ctx); evs != nil {
 			return eventsMsg{evs}
 		}
@@ -239,17 +248,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case spinner.TickMsg:
 		return m.turnSpinner(msg)
 	case eventsMsg:
+		m.lastEvents = time.Now()
 		cmds := []tea.Cmd{m.nextEvents()}
 		for _, ev := range msg.events {
 			cmds = append(cmds, m.broadcast(ev))
 		}
 		return tea.Batch(cmds...)
-	case refreshMsg:
-		eng := m.c.engine
-		return tea.Batch(m.c.cmd(func() tea.Msg { eng.RefreshStates(); return statesMsg{} }),
-			m.c.tasks.after(refreshEvery, refreshMsg{}))
-	case statesMsg:
-		return nil // the states are in the sockets; the frame shows them
 	}
 	if cmd, ok := m.request(msg); ok {
 		return cmd

@@ -15,6 +15,7 @@ func (m *Model) render() string {
 		return ui.Render(sc)
 	}
 	m.c.spinner = m.spin.View()
+	m.c.engine.Watch(m.socks.watched())
 	sc.Header = m.headerView()
 	sc.Keys = m.helpKeys()
 	sc.Status = m.statusView()

@@ -360,6 +360,17 @@ func isDigits(s string) bool {
 	return true
 }
 
+// watched are the sockets whose kernel state is worth reading again: the
+// rows in view and the selected one.
+func (p *socketsPanel) watched() []*engine.Sock {
+	p.off = ui.VisibleOffset(p.sel, p.off, p.page, len(p.all))
+	rows := slices.Clone(p.all[p.off:min(len(p.all), p.off+p.page)])
+	if sel := p.selected(); sel != nil && !slices.Contains(rows, sel) {
+		rows = append(rows, sel)
+	}
+	return rows
+}
+
 // children counts the open connections a listener accepted that are
 // still listed.
 func (p *socketsPanel) children(l *engine.Sock) int {
