@@ -51,7 +51,7 @@ func TestResizes(t *testing.T) {
 	}
 	// Tab walks through every panel in the tabbed layout.
 	seen := map[string]bool{}
-	for range focusOrder {
+	for range ui.NumPanels {
 		d.key("tab")
 		for _, title := range []string{"Lab", "Resolve", "Attempts", "Sockets", "Hex", "Send"} {
 			if d.screenHas("╭─ " + title) {

@@ -116,19 +116,11 @@ func (m *Model) escape() tea.Cmd {
 	return nil
 }
 
-// focusOrder is the Tab order: the layout's, left to right and top to
-// bottom (the tab bar's in the tabbed layout).
-var focusOrder = []ui.Panel{ui.PanelResolve, ui.PanelAttempts, ui.PanelSockets, ui.PanelLab, ui.PanelHex, ui.PanelSend}
-
-// cycleFocus moves the focus dir steps along the Tab order.
+// cycleFocus moves the focus dir steps along the Tab order, which is the
+// order of the panels (ui.Panel): the layout's, left to right and top to
+// bottom, and the tab bar's.
 func (m *Model) cycleFocus(dir int) {
-	i := 0
-	for j, p := range focusOrder {
-		if p == m.focus {
-			i = j
-		}
-	}
-	next := focusOrder[(i+dir+len(focusOrder))%len(focusOrder)]
+	next := ui.Panel((int(m.focus) + dir + int(ui.NumPanels)) % int(ui.NumPanels))
 	if next == ui.PanelSend {
 		m.send.enter(dir > 0)
 	}
