@@ -63,6 +63,19 @@ func addr(t *testing.T, s string) netcore.Addr {
 	return a
 }
 
+// waitUntil polls cond until it holds, failing after cap (a guard
+// against a hang: slow machines are fine).
+func waitUntil(t *testing.T, what string, cap time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(cap)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %v", what, cap)
+		}
+		time.Sleep(time.Millisecond) // polling, not a synchronisation
+	}
+}
+
 // waitStore polls a capture store until it holds want in direction dir.
 func waitStore(t *testing.T, st *capture.Store, dir capture.Dir, want []byte) {
 	t.Helper()
