@@ -14,9 +14,9 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"sockbench/capture"
-	"sockbench/cli"
 	"sockbench/lab"
 	"sockbench/model"
+	"sockbench/netcore"
 	"sockbench/themes"
 )
 
@@ -85,7 +85,7 @@ func parseWorkbenchArgs(args []string, stderr io.Writer) (workbenchConfig, error
 	if len(positional) == 1 {
 		// A malformed TARGET is refused here, with one line, rather than
 		// after the screen has been taken over.
-		if _, err := cli.ParseTarget(positional[0]); err != nil {
+		if _, err := netcore.ParseTarget(positional[0]); err != nil {
 			return cfg, err
 		}
 		cfg.Target = positional[0]

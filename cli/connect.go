@@ -70,7 +70,7 @@ func runConnect(e *env, args []string) int {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
-	ais, err := ResolveTargets(e.ctx, targets, o.hints)
+	ais, err := netcore.ResolveTargets(e.ctx, targets, o.hints)
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}

@@ -50,7 +50,7 @@ func runListen(e *env, args []string) int {
 	if len(positional) != 1 {
 		return e.fail(fs.Name(), usagef("want one ADDR to listen on, got %d arguments", len(positional)))
 	}
-	target, err := ParseTarget(positional[0])
+	target, err := parseTarget(positional[0])
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -78,9 +78,9 @@ func runListen(e *env, args []string) int {
 
 // listenOn resolves the target as a passive address and binds the first
 // result (listening, unless it is a datagram socket).
-func listenOn(e *env, target Target, typ netcore.SockType) (*netcore.Socket, error) {
+func listenOn(e *env, target netcore.Target, typ netcore.SockType) (*netcore.Socket, error) {
 	hints := netcore.Hints{SockType: typ, Flags: netcore.AIPassive}
-	ais, err := ResolveTargets(e.ctx, []Target{target}, hints)
+	ais, err := netcore.ResolveTargets(e.ctx, []netcore.Target{target}, hints)
 	if err != nil {
 		return nil, err
 	}

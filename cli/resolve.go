@@ -69,6 +69,9 @@ func runResolve(e *env, args []string) int {
 	if len(positional) == 2 {
 		service = positional[1]
 	}
+	if err := netcore.CheckHost(host); err != nil {
+		return e.fail(fs.Name(), inputf("bad HOST: %s", reasonText(err)))
+	}
 	rows, err := netcore.Resolve(e.ctx, host, service, o.hints)
 	if err != nil {
 		return e.fail(fs.Name(), err)

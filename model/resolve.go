@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"sockbench/cli"
 	"sockbench/netcore"
 	"sockbench/ui"
 )
@@ -190,22 +189,22 @@ type resolvedMsg struct {
 
 // targetOf reads the resolve fields as a TARGET: a host and a service,
 // "unix:PATH" in the host field, or the whole TARGET in the host field.
-func targetOf(host, service string) (cli.Target, error) {
+func targetOf(host, service string) (netcore.Target, error) {
 	host = strings.TrimSpace(host)
 	service = strings.TrimSpace(service)
 	if strings.HasPrefix(host, "unix:") {
-		return cli.ParseTarget(host)
+		return netcore.ParseTarget(host)
 	}
 	if service == "" {
 		if strings.Contains(host, ":") {
-			return cli.ParseTarget(host)
+			return netcore.ParseTarget(host)
 		}
-		return cli.Target{}, errors.New("no service: type a port number or a name such as echo or http")
+		return netcore.Target{}, errors.New("no service: type a port number or a name such as echo or http")
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		return cli.ParseTarget("[" + host + "]:" + service)
+		return netcore.ParseTarget("[" + host + "]:" + service)
 	}
-	return cli.ParseTarget(host + ":" + service)
+	return netcore.ParseTarget(host + ":" + service)
 }
 
 // startResolve resolves the host and service fields in the background.
@@ -231,7 +230,7 @@ func (m *Model) startResolve(connect bool) tea.Cmd {
 	m.setStatus(ui.LevelInfo, "resolving "+r.query+"…")
 	return m.cmd(func() tea.Msg {
 		start := time.Now()
-		rows, err := cli.ResolveTargets(ctx, []cli.Target{t}, hints)
+		rows, err := netcore.ResolveTargets(ctx, []netcore.Target{t}, hints)
 		return resolvedMsg{gen: gen, rows: rows, err: err, took: time.Since(start), connect: connect}
 	})
 }
@@ -324,7 +323,7 @@ func eaiHint(code string) string {
 // startTarget fills the resolve fields from a TARGET and resolves and
 // connects at once.
 func (m *Model) startTarget(target string) tea.Cmd {
-	t, err := cli.ParseTarget(target)
+	t, err := netcore.ParseTarget(target)
 	if err != nil {
 		m.setFocus(ui.PanelResolve)
 		return m.fail(errText(err))
