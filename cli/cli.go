@@ -108,6 +108,18 @@ func (e *env) fail(cmd string, err error) int {
 	return exitCodeOf(err)
 }
 
+// failAfterStart reports a failure that comes after the command line was
+// accepted (a name that does not resolve): as a JSON "failed" event with
+// --json when the network said no, else as fail does.
+func (e *env) failAfterStart(cmd string, rep reporter, err error) int {
+	code := exitCodeOf(err)
+	if _, isJSON := rep.(*jsonReporter); isJSON && code == exitNetwork {
+		rep.failed(err)
+		return code
+	}
+	return e.fail(cmd, err)
+}
+
 // usageHint tells where the usage of cmd is.
 func usageHint(cmd string) string {
 	if cmd == "" {

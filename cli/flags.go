@@ -175,3 +175,10 @@ func (f *stringFlag) Set(s string) error {
 	f.value, f.set = s, true
 	return nil
 }
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}

@@ -74,7 +74,11 @@ func runResolve(e *env, args []string) int {
 	}
 	rows, err := netcore.Resolve(e.ctx, host, service, o.hints)
 	if err != nil {
-		return e.fail(fs.Name(), err)
+		var rep reporter
+		if o.asJSON {
+			rep = &jsonReporter{w: e.stdout}
+		}
+		return e.failAfterStart(fs.Name(), rep, err)
 	}
 	if o.asJSON {
 		writeRowsJSON(e.stdout, rows)

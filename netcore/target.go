@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Target is what a user names as a place to connect to or listen on: a
@@ -74,27 +75,25 @@ func CheckHost(host string) error {
 
 // targetError is the ClassInvalid error of a malformed TARGET.
 func targetError(target, format string, args ...any) *Error {
-	return invalidf("parse-target", "bad target %s: %s", clipQuote(target), fmt.Sprintf(format, args...))
+	return invalidf("parse-target", "bad target %s: %s", QuoteInput(target), fmt.Sprintf(format, args...))
 }
 
-// clipLimit is the most of an argument a message quotes.
-const clipLimit = 60
+// quoteLimit is the most of an argument QuoteInput quotes.
+const quoteLimit = 60
 
-// clipQuote quotes s for a message, cut to its first clipLimit bytes when
-// longer, so that a huge argument is not echoed back whole.
-func clipQuote(s string) string {
-	if len(s) <= clipLimit {
+// QuoteInput quotes text a caller gave, for an error message: with Go's
+// escapes, and cut to its first 60 bytes with its length added when it is
+// longer, so that a message never echoes a megabyte back.
+func QuoteInput(s string) string {
+	if len(s) <= quoteLimit {
 		return strconv.Quote(s)
 	}
-	cut := clipLimit
-	for cut > 0 && !startsUTF8Rune(s[cut]) {
+	cut := quoteLimit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
-
-// startsUTF8Rune reports whether c can begin a UTF-8 sequence (or is ASCII).
-func startsUTF8Rune(c byte) bool { return c&0xc0 != 0x80 }
 
 // invalidReason is the cause of a ClassInvalid *Error, without its operation.
 func invalidReason(err error) string {
@@ -117,7 +116,7 @@ func splitHostService(s string) (host, service string, err error) {
 		host, service, _ := strings.Cut(s, ":")
 		return host, service, nil
 	}
-	if i := strings.LastIndexByte(s, ':'); len(s) <= clipLimit {
+	if i := strings.LastIndexByte(s, ':'); len(s) <= quoteLimit {
 		if _, err := netip.ParseAddr(s[:i]); err == nil {
 			return "", "", targetError(s, "write an IPv6 address in brackets, as in [%s]:%s", s[:i], s[i+1:])
 		}
@@ -137,7 +136,7 @@ func splitBracketed(s, rest string) (host, service string, err error) {
 		return "", "", targetError(s, "want [V6ADDR]:SERVICE")
 	}
 	if ip, err := netip.ParseAddr(host); err != nil || !ip.Is6() {
-		return "", "", targetError(s, "%s in brackets is not an IPv6 address", clipQuote(host))
+		return "", "", targetError(s, "%s in brackets is not an IPv6 address", QuoteInput(host))
 	}
 	return host, service, nil
 }
@@ -146,7 +145,7 @@ func splitBracketed(s, rest string) (host, service string, err error) {
 func checkHostName(host string) error {
 	for i := 0; i < len(host); i++ {
 		if c := host[i]; c <= ' ' || c == 0x7f || strings.IndexByte("[]/", c) >= 0 {
-			return fmt.Errorf("%s is not a host name or address", clipQuote(host))
+			return fmt.Errorf("%s is not a host name or address", QuoteInput(host))
 		}
 	}
 	name := strings.TrimSuffix(host, ".")
@@ -171,16 +170,16 @@ func checkTargetService(service string) error {
 		return fmt.Errorf("empty service (a port number or a name such as http)")
 	case isDecimalDigit(service[0]):
 		if !isPortNumber(service) {
-			return fmt.Errorf("%s is not a port number (0..65535)", clipQuote(service))
+			return fmt.Errorf("%s is not a port number (0..65535)", QuoteInput(service))
 		}
 		if port, err := strconv.Atoi(service); err != nil || port > 65535 {
-			return fmt.Errorf("port %s out of range 0..65535", clipQuote(service))
+			return fmt.Errorf("port %s out of range 0..65535", QuoteInput(service))
 		}
 		return nil
 	}
 	for i := 0; i < len(service); i++ {
 		if c := service[i]; !isServiceNameByte(c) || i == 0 && !isASCIILetter(c) {
-			return fmt.Errorf("%s is not a port number or a service name", clipQuote(service))
+			return fmt.Errorf("%s is not a port number or a service name", QuoteInput(service))
 		}
 	}
 	return nil
@@ -222,7 +221,7 @@ func ResolveTargets(ctx context.Context, targets []Target, hints Hints) ([]AddrI
 
 func resolveTarget(ctx context.Context, t Target, hints Hints) ([]AddrInfo, error) {
 	if hints.Family != FamilyUnspec && (hints.Family == FamilyUnix) != t.IsUnix {
-		return nil, invalidf("resolve", "target %s does not belong to family %s", clipQuote(t.String()), hints.Family)
+		return nil, invalidf("resolve", "target %s does not belong to family %s", QuoteInput(t.String()), hints.Family)
 	}
 	if !t.IsUnix {
 		return Resolve(ctx, t.Host, t.Service, hints)
