@@ -6,12 +6,12 @@ import (
 )
 
 func TestIsCommand(t *testing.T) {
-	for _, name := range []string{"resolve", "connect", "listen", "help", "-h", "--help"} {
+	for _, name := range []string{"resolve", "connect", "listen", "help"} {
 		if !IsCommand(name) {
 			t.Errorf("IsCommand(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "127.0.0.1:80", "--json", "Connect"} {
+	for _, name := range []string{"", "127.0.0.1:80", "--json", "Connect", "-h", "--help"} { // -h is the workbench's
 		if IsCommand(name) {
 			t.Errorf("IsCommand(%q) = true", name)
 		}
@@ -59,6 +59,19 @@ func TestUsageErrorsAreOneLineWithStatus2(t *testing.T) {
 				t.Errorf("stdout %q, want nothing", r.stdout)
 			}
 		})
+	}
+}
+
+func TestSuggestCommand(t *testing.T) {
+	for word, want := range map[string]string{"conect": "connect", "connnect": "connect", "lsiten": "listen",
+		"resolv": "resolve", "hlep": "help", "frobnicate": "", "127.0.0.1": "", "ab": "", "connect": "connect"} {
+		if got := SuggestCommand(word); got != want {
+			t.Errorf("SuggestCommand(%q) = %q, want %q", word, got, want)
+		}
+	}
+	r := runCLI(t, "conect", "host:80")
+	if want := "sockbench: unknown command conect (did you mean connect?) (run 'sockbench help' for usage)\n"; r.code != exitUsage || r.stderr != want {
+		t.Errorf("status %d, stderr %q, want %q", r.code, r.stderr, want)
 	}
 }
 

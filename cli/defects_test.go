@@ -110,11 +110,11 @@ func TestEmptyDatagramIsSent(t *testing.T) {
 }
 
 // TestJSONResolveFailure: with --json, a name that does not resolve is a
-// JSON event like any other failure, and nothing is written raw.
+// JSON event like any other failure.
 func TestJSONResolveFailure(t *testing.T) {
 	for _, args := range [][]string{
-		{"connect", "--json", "nosuch\u202e.invalid:80"},
-		{"resolve", "--json", "nosuch\u202e.invalid", "80"},
+		{"connect", "--json", "nosuch.invalid:80"},
+		{"resolve", "--json", "nosuch.invalid", "80"},
 	} {
 		r := runCLI(t, args...)
 		if r.code != exitNetwork || r.stderr != "" {
@@ -123,12 +123,26 @@ func TestJSONResolveFailure(t *testing.T) {
 		}
 		events := jsonLines(t, r.stdout)
 		last := events[len(events)-1]
-		if last["event"] != "failed" || !strings.Contains(last["message"].(string), "resolve nosuch\u202e.invalid") {
+		if last["event"] != "failed" || !strings.HasPrefix(last["message"].(string), "resolve nosuch.invalid:80: ") {
 			t.Errorf("%q: last event %v", args, last)
 		}
-		if strings.ContainsRune(r.stdout, 0x202e) {
-			t.Errorf("%q: U+202E written raw: %q", args, r.stdout)
-		}
+	}
+}
+
+// TestJSONEscapesBidiFromOutside: a path with a bidi override and a
+// zero-width joiner reaches --json output only as \u escapes.
+func TestJSONEscapesBidiFromOutside(t *testing.T) {
+	path := "unix:" + filepath.Join(t.TempDir(), "evil\u202etxt.exe\u200d")
+	r := runCLI(t, "connect", "--json", path)
+	if r.code != exitNetwork {
+		t.Fatalf("status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if strings.ContainsAny(r.stdout, "\u202e\u200d") || !strings.Contains(r.stdout, `\u202e`) {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	failed := eventsNamed(jsonLines(t, r.stdout), "failed")
+	if len(failed) != 1 || failed[0]["address"] != strings.TrimPrefix(path, "unix:") {
+		t.Errorf("failed events %v", failed)
 	}
 }
 

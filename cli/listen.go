@@ -34,8 +34,8 @@ With --type dgram, each datagram is shown with its sender and answered
 with the payload, if one is given, until Ctrl+C (--once stops after the
 first).
 
-Exit status: 0 the exchange ended normally (with -k: Ctrl+C ended it),
-1 the network said no, 2 bad usage or input.
+Exit status: 0 the exchange ended normally, or Ctrl+C (SIGINT, SIGTERM)
+ended listen, 1 the network said no, 2 bad usage or input.
 `
 
 // listenBacklog is the accept queue asked for: a burst of clients waits
@@ -195,7 +195,11 @@ func (l *listener) serveOne(rep reporter) int {
 	}
 	defer conn.Close()
 	rep.accepted(peer)
-	return exchange(l.e, conn, l.plan, rep).exitCode()
+	sum := exchange(l.e, conn, l.plan, rep)
+	if l.e.ctx.Err() != nil {
+		return exitOK // Ctrl+C ends listen cleanly
+	}
+	return sum.exitCode()
 }
 
 // accept waits for a connection. A failure that may pass (out of file

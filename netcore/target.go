@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -148,6 +149,9 @@ func checkHostName(host string) error {
 			return fmt.Errorf("%s is not a host name or address", QuoteInput(host))
 		}
 	}
+	if !utf8.ValidString(host) || strings.IndexFunc(host, isHiddenRune) >= 0 {
+		return fmt.Errorf("%s is not a host name or address (invalid UTF-8, or an invisible character)", QuoteInput(host))
+	}
 	name := strings.TrimSuffix(host, ".")
 	if len(name) > MaxHostLen {
 		return fmt.Errorf("the host name is %d bytes long, more than a name can be (%d)", len(name), MaxHostLen)
@@ -185,6 +189,11 @@ func checkTargetService(service string) error {
 	return nil
 }
 
+// isHiddenRune reports whether r is a C1 control or a format character
+// (bidirectional controls, zero-width joiners), which no host name holds.
+func isHiddenRune(r rune) bool { return r >= 0x80 && r < 0xa0 || unicode.Is(unicode.Cf, r) }
+
+// isPortNumber reports whether s is all decimal digits.
 func isPortNumber(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isDecimalDigit(s[i]) {

@@ -38,7 +38,7 @@ func TestParseTargetRefuses(t *testing.T) {
 	bad := []string{"127.0.0.1", "127.0.0.1:99999", "[::1", "[::1]", "[::1]80", "host:port:x", "::1:80",
 		"host:", "unix:", "[example.org]:80", "a b:80", "host:80/tcp", "unix:/" + strings.Repeat("x", 200),
 		"[127.0.0.1]:80", "host:-1", "host:0x50", "[::1%lo]:80x", "host:80x", "host:9" + strings.Repeat("9", 30),
-		"h\x1b]0;x\x07:80", "[::1%\x1b]:80",
+		"h\x1b]0;x\x07:80", "[::1%\x1b]:80", "h\xff:80", "evil\u202egro.example:80", "a\u200db:80", "c1\u009b:80",
 		strings.Repeat("a", 64) + ".example:80",   // a label over 63
 		strings.Repeat("abc.", 63) + "xy:1",       // 254 bytes
 		strings.Repeat("x", 5000) + ":80",         // both
@@ -69,7 +69,7 @@ func clipLong(s string) string {
 }
 
 func TestCheckHost(t *testing.T) {
-	for _, ok := range []string{"", "localhost", "::1", "fe80::1%eth0", "a-b.example.", strings.Repeat("a", 63)} {
+	for _, ok := range []string{"", "localhost", "::1", "fe80::1%eth0", "a-b.example.", strings.Repeat("a", 63), "bücher.example"} {
 		if err := CheckHost(ok); err != nil {
 			t.Errorf("CheckHost(%q): %v", ok, err)
 		}
