@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -103,5 +105,38 @@ func TestMistypedCommand(t *testing.T) {
 	code, _, stderr = runSockbench(t, "frobnicate")
 	if code != 2 || !strings.Contains(stderr, "bad target") {
 		t.Errorf("a word far from any command: status %d, stderr %q", code, stderr)
+	}
+}
+
+// TestWorkbenchBadInputEverywhere gives each workbench flag, and TARGET,
+// empty, 1 MB, malformed, out-of-range and non-UTF-8 values: each is an
+// error whose line is short and holds no control character.
+func TestWorkbenchBadInputEverywhere(t *testing.T) {
+	values := map[string]string{
+		"empty": "", "1 MB": strings.Repeat("x", 1<<20), "malformed": "\x1b]0;pwned\x07\u009b2J\u202e",
+		"out of range": "-99999999999999999999", "non-UTF-8": "\xff\xfe\xc0",
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	new(workbenchFlags).register(fs)
+	var lines [][]string
+	fs.VisitAll(func(f *flag.Flag) {
+		for _, v := range values {
+			lines = append(lines, []string{"--" + f.Name + "=" + v})
+		}
+	})
+	for _, v := range values {
+		lines = append(lines, []string{v})
+	}
+	for _, args := range lines {
+		_, err := parseWorkbenchArgs(args, io.Discard)
+		if err == nil || errors.Is(err, flag.ErrHelp) || errors.Is(err, errVersion) {
+			t.Errorf("%.60q: %v, want an error", args, err)
+			continue
+		}
+		line := argumentErrorLine(err) + "\n"
+		plainLine(t, fmt.Sprintf("%.60q", args), line)
+		if len(line) > 400 {
+			t.Errorf("%.60q: a line of %d bytes", args, len(line))
+		}
 	}
 }

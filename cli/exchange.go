@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
@@ -85,6 +88,9 @@ func (f *exchangeFlags) prepare(e *env, typ netcore.SockType) (*exchangePlan, er
 		return nil, usagef("--recv-file needs a PATH (- for stdout)")
 	case f.recvFile.value == "-":
 		plan.sink, plan.sinkIsStdout = e.stdout, true
+	case !isPlainName(f.recvFile.value):
+		return nil, inputf("--recv-file: %s holds control characters or invalid UTF-8; not a name to create a file with",
+			netcore.QuoteInput(f.recvFile.value))
 	default:
 		file, err := os.Create(f.recvFile.value)
 		if err != nil {
@@ -93,6 +99,14 @@ func (f *exchangeFlags) prepare(e *env, typ netcore.SockType) (*exchangePlan, er
 		plan.sink, plan.closeSink = file, file.Close
 	}
 	return plan, nil
+}
+
+// isPlainName reports whether a file name is valid UTF-8 without control,
+// C1 or format characters, which could not be shown safely later.
+func isPlainName(name string) bool {
+	return utf8.ValidString(name) && strings.IndexFunc(name, func(r rune) bool {
+		return r < 0x20 || r >= 0x7f && r < 0xa0 || unicode.Is(unicode.Cf, r)
+	}) < 0
 }
 
 // reportWriter is where reports go: stdout, unless the received bytes go

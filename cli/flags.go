@@ -64,7 +64,35 @@ func flagError(err error) error {
 			return &usageError{"unknown flag " + arg}
 		}
 	}
+	if name, value, reason, ok := cutValueError(msg); ok {
+		switch {
+		case reason == "parse error" && strings.HasPrefix(msg, "invalid boolean"):
+			reason = shortenQuoted(value) + " is not true or false"
+		case reason == "parse error":
+			reason = shortenQuoted(value) + " is not a valid value"
+		}
+		return usagef("bad --%s: %s", name, shortenQuoted(reason))
+	}
 	return &usageError{shortenQuoted(msg)}
+}
+
+// cutValueError takes apart the flag package's `invalid value "V" for flag
+// -NAME: REASON` (and its `invalid boolean value "V" for -NAME: REASON`).
+func cutValueError(msg string) (name, value, reason string, ok bool) {
+	rest, found := strings.CutPrefix(msg, "invalid value ")
+	if !found {
+		rest, found = strings.CutPrefix(msg, "invalid boolean value ")
+	}
+	if !found {
+		return "", "", "", false
+	}
+	value, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return "", "", "", false
+	}
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest[len(value):], " for flag -"), " for -")
+	name, reason, ok = strings.Cut(rest, ": ")
+	return name, value, reason, ok
 }
 
 // shortenQuoted replaces each Go-quoted string in msg that is long with

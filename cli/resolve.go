@@ -43,6 +43,9 @@ func (o *resolveOptions) register(fs *flag.FlagSet) {
 	})
 	fs.Func("flags", "getaddrinfo `flags`, comma-separated: passive, canonname, numerichost, v4mapped, all, addrconfig, numericserv",
 		func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return errors.New("no flags given (passive, canonname, ...)")
+			}
 			f, err := netcore.ParseAIFlags(s)
 			if err != nil {
 				return errors.New(reasonText(err))
