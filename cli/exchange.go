@@ -281,8 +281,8 @@ func (x *exchanger) send(ctx context.Context) error {
 // pump sends what r gives until its end; on a datagram socket each read
 // is a datagram.
 func (x *exchanger) pump(ctx context.Context, r io.Reader, src payloadSource) error {
-	chunks := startChunkReader(r)
-	defer chunks.stop(src.path == "-")
+	chunks := readChunks(r, src.mayBlock())
+	defer chunks.stop()
 	for {
 		data, readErr, err := chunks.next(ctx)
 		if err != nil {

@@ -118,8 +118,8 @@ func wholeDatagram(ctx context.Context, src payloadSource) (payloadSource, error
 		return payloadSource{}, err
 	}
 	defer closeReader()
-	chunks := startChunkReader(io.LimitReader(r, maxDatagramFile+1))
-	defer chunks.stop(src.path == "-")
+	chunks := readChunks(io.LimitReader(r, maxDatagramFile+1), src.mayBlock())
+	defer chunks.stop()
 	var all bytes.Buffer
 	for {
 		data, readErr, err := chunks.next(ctx)
@@ -157,15 +157,59 @@ func (p payloadSource) open() (io.Reader, func(), error) {
 	return f, func() { _ = f.Close() }, nil
 }
 
+// chunkSource hands out what a reader gives, a chunk at a time.
+type chunkSource interface {
+	// next returns the next chunk and the read's error (io.EOF at the
+	// end), or the cancellation of ctx as err.
+	next(ctx context.Context) (data []byte, readErr, err error)
+	// recycle gives a chunk's buffer back for a later read.
+	recycle(data []byte)
+	// stop ends the reading.
+	stop()
+}
+
+// readChunks reads r a chunk at a time: in this goroutine when reads
+// cannot block for long (a regular file, bytes), otherwise in a goroutine
+// of its own.
+func readChunks(r io.Reader, mayBlock bool) chunkSource {
+	if mayBlock {
+		return startChunkReader(r)
+	}
+	return &directChunks{r: r, buf: make([]byte, sendChunkSize)}
+}
+
+// mayBlock reports whether reading the payload may wait for long: stdin,
+// or a file that is not a regular one (a pipe, a terminal).
+func (p payloadSource) mayBlock() bool { return p.path == "-" || p.path != "" && p.size < 0 }
+
+// directChunks reads in the caller's goroutine, into one buffer.
+type directChunks struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (d *directChunks) next(ctx context.Context) ([]byte, error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, cancelledRead(err)
+	}
+	n, err := d.r.Read(d.buf)
+	return d.buf[:n], err, nil
+}
+
+func (d *directChunks) recycle([]byte) {}
+func (d *directChunks) stop()          {}
+
+func cancelledRead(err error) error {
+	return &netcore.Error{Op: "read", Class: netcore.ClassCancelled, Err: err}
+}
+
 // chunkReader reads from a reader in a goroutine of its own, one chunk
-// ahead of the sender, so that reading and sending overlap and a read that
-// blocks (a terminal, an idle pipe) never holds up cancellation. It
-// allocates two buffers and no more.
+// ahead of the sender, so that a read that blocks (a terminal, an idle
+// pipe) never holds up cancellation. It allocates two buffers and no more.
 type chunkReader struct {
-	full   chan readChunk
-	free   chan []byte
-	done   chan struct{}
-	exited chan struct{}
+	full chan readChunk
+	free chan []byte
+	done chan struct{}
 }
 
 type readChunk struct {
@@ -174,8 +218,7 @@ type readChunk struct {
 }
 
 func startChunkReader(r io.Reader) *chunkReader {
-	c := &chunkReader{full: make(chan readChunk, 1), free: make(chan []byte, 2),
-		done: make(chan struct{}), exited: make(chan struct{})}
+	c := &chunkReader{full: make(chan readChunk, 1), free: make(chan []byte, 2), done: make(chan struct{})}
 	c.free <- make([]byte, sendChunkSize)
 	c.free <- make([]byte, sendChunkSize)
 	go c.run(r)
@@ -183,7 +226,6 @@ func startChunkReader(r io.Reader) *chunkReader {
 }
 
 func (c *chunkReader) run(r io.Reader) {
-	defer close(c.exited)
 	for {
 		var buf []byte
 		select {
@@ -203,25 +245,17 @@ func (c *chunkReader) run(r io.Reader) {
 	}
 }
 
-// next returns the next chunk and the read's error (io.EOF at the end), or
-// the cancellation of ctx as err.
-func (c *chunkReader) next(ctx context.Context) (data []byte, readErr, err error) {
+func (c *chunkReader) next(ctx context.Context) ([]byte, error, error) {
 	select {
 	case ch := <-c.full:
 		return ch.data, ch.err, nil
 	case <-ctx.Done():
-		return nil, nil, &netcore.Error{Op: "read", Class: netcore.ClassCancelled, Err: ctx.Err()}
+		return nil, nil, cancelledRead(ctx.Err())
 	}
 }
 
-// recycle gives a chunk's buffer back for the next read.
 func (c *chunkReader) recycle(data []byte) { c.free <- data[:cap(data)] }
 
-// stop ends the reading goroutine. It waits for it unless the reader may
-// block for good (stdin): that read ends with the process.
-func (c *chunkReader) stop(mayBlock bool) {
-	close(c.done)
-	if !mayBlock {
-		<-c.exited
-	}
-}
+// stop ends the reading goroutine once its read returns; a read that
+// blocks for good (stdin) ends with the process.
+func (c *chunkReader) stop() { close(c.done) }
