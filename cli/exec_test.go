@@ -60,9 +60,16 @@ type child struct {
 
 func startChild(t *testing.T, stdin *os.File, args ...string) *child {
 	t.Helper()
-	c := &child{cmd: exec.Command(sockbenchBinary(t), args...), stdout: newLineWriter(), stderr: newLineWriter(),
-		done: make(chan error, 1)}
-	c.cmd.Stdin, c.cmd.Stdout, c.cmd.Stderr = stdin, c.stdout, c.stderr
+	cmd := exec.Command(sockbenchBinary(t), args...)
+	cmd.Stdin = stdin
+	return start(t, cmd)
+}
+
+// start starts cmd with its output going to line writers.
+func start(t *testing.T, cmd *exec.Cmd) *child {
+	t.Helper()
+	c := &child{cmd: cmd, stdout: newLineWriter(), stderr: newLineWriter(), done: make(chan error, 1)}
+	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -118,20 +125,9 @@ func startMeasured(t *testing.T, args ...string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: exec.Command(os.Args[0], string(spec)), stdout: newLineWriter(), stderr: newLineWriter(),
-		done: make(chan error, 1)}
-	c.cmd.Env = append(os.Environ(), launcherEnv+"=1")
-	c.cmd.Stdout, c.cmd.Stderr = c.stdout, c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
-		c.done <- nil
-	})
-	return c
+	cmd := exec.Command(os.Args[0], string(spec))
+	cmd.Env = append(os.Environ(), launcherEnv+"=1")
+	return start(t, cmd)
 }
 
 // launch runs the command spec (a JSON list) with this process's stdin,
