@@ -110,8 +110,8 @@ func (o *connectOptions) plan(e *env, fs *flag.FlagSet) (*exchangePlan, error) {
 	plan.interactive = true
 	plan.source = payloadSource{given: true, path: "-", size: -1, stdin: e.stdin}
 	plan.sink, plan.sinkIsStdout = terminalSafe(e.stdout), true
-	if !flagGiven(fs, "read-timeout") {
-		plan.readTimeout = 0
+	if !flagGiven(fs, "read-timeout") && o.hints.SockType == netcore.SockStream {
+		plan.readTimeout = 0 // wait for the peer's close, which a datagram socket never sees
 	}
 	return plan, nil
 }

@@ -217,6 +217,7 @@ func TestListenFlagConflicts(t *testing.T) {
 	for _, args := range [][]string{
 		{"listen", "--once", "-k", "127.0.0.1:0"},
 		{"listen", "--keep", "--send-file", "-", "127.0.0.1:0"},
+		{"listen", "--concurrent", "--recv-file", "-", "127.0.0.1:0"},
 	} {
 		r := runCLI(t, args...)
 		if r.code != exitUsage {

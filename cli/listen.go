@@ -74,6 +74,8 @@ func (o *listenOptions) check() error {
 		return usagef("--once and --keep contradict each other")
 	case o.keep && o.exchange.sendFile.set && o.exchange.sendFile.value == "-":
 		return usagef("stdin can be sent only once: --send-file - does not go with --keep")
+	case o.concurrent && o.exchange.recvFile.set:
+		return usagef("--recv-file does not go with --concurrent: the clients' bytes would be mixed")
 	}
 	return o.output.check()
 }
