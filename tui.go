@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -17,10 +19,12 @@ import (
 	"sockbench/cli"
 	"sockbench/lab"
 	"sockbench/model"
+	"sockbench/netcore"
+	"sockbench/safe"
 	"sockbench/themes"
 )
 
-// workbenchUsage is printed by -h.
+// workbenchUsage is printed by -h, before the flags and the commands.
 const workbenchUsage = `usage: sockbench [flags] [TARGET]
 
 The workbench: resolve, connect, listen and exchange bytes in a full-screen
@@ -28,8 +32,11 @@ terminal UI. With TARGET (HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or
 unix:@NAME) it resolves and connects at once and puts the cursor on the send
 line. Without one, the lab services on loopback are ready to try.
 
-Flags:
+Flags (one or two dashes):
 `
+
+// errVersion is parseWorkbenchArgs' answer to --version.
+var errVersion = errors.New("version asked")
 
 // workbenchConfig is what the workbench's command line says.
 type workbenchConfig struct {
@@ -37,60 +44,132 @@ type workbenchConfig struct {
 	noLab bool
 }
 
-// parseWorkbenchArgs reads the workbench's flags, before or after TARGET.
-func parseWorkbenchArgs(args []string, stderr io.Writer) (workbenchConfig, error) {
+// workbenchFlags registers the workbench's flags.
+type workbenchFlags struct {
+	theme, limit   string
+	noLab, version bool
+	timeout        time.Duration
+}
+
+func (f *workbenchFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.theme, "theme", themes.Default, "colour `theme`: "+strings.Join(themes.Names(), ", "))
+	fs.BoolVar(&f.noLab, "no-lab", false, "do not start the lab services on loopback")
+	fs.StringVar(&f.limit, "capture-limit", "256MiB", "`bytes` of traffic kept per socket (e.g. 64MiB, 1G, 1048576); the oldest are dropped")
+	fs.DurationVar(&f.timeout, "timeout", model.DefaultTimeout, "connect timeout per address, `DUR` (0 = none)")
+	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+}
+
+// parseWorkbenchArgs reads the workbench's flags, before or after TARGET,
+// with the command line's own parser. After -h it writes the usage to
+// help and returns flag.ErrHelp; after --version, errVersion.
+func parseWorkbenchArgs(args []string, help io.Writer) (workbenchConfig, error) {
 	var cfg workbenchConfig
+	var f workbenchFlags
 	fs := flag.NewFlagSet("sockbench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by the caller
-	theme := fs.String("theme", themes.Default, "colour theme: "+strings.Join(themes.Names(), ", "))
-	noLab := fs.Bool("no-lab", false, "do not start the lab services on loopback")
-	limit := fs.String("capture-limit", "256MiB", "bytes of traffic kept per socket (e.g. 64MiB, 1G, 1048576); the oldest are dropped")
-	timeout := fs.Duration("timeout", model.DefaultTimeout, "connect timeout per address (0 = none)")
-	var positional []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stderr, workbenchUsage)
-				fs.SetOutput(stderr)
-				fs.PrintDefaults()
-			}
-			return cfg, err
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		positional = append(positional, rest[0])
-		rest = rest[1:]
+	f.register(fs)
+	positional, err := cli.ParseArgs(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printWorkbenchUsage(help, fs)
+		return cfg, err
+	case err != nil:
+		return cfg, err
+	case f.version:
+		return cfg, errVersion
 	}
-	if len(positional) > 1 {
-		return cfg, fmt.Errorf("one TARGET at most, got %d: %s", len(positional), strings.Join(positional, " "))
-	}
-	if _, err := themes.Lookup(*theme); err != nil {
+	if err := checkPositional(positional); err != nil {
 		return cfg, err
 	}
-	n, err := parseSize(*limit)
-	if err != nil {
-		return cfg, fmt.Errorf("--capture-limit: %w", err)
+	if err := f.apply(&cfg); err != nil {
+		return cfg, err
 	}
-	if *timeout < 0 {
-		return cfg, errors.New("--timeout must not be negative")
-	}
-	cfg.Theme = *theme
-	cfg.CaptureLimit = n
-	cfg.Timeout = *timeout
-	cfg.noLab = *noLab
-	cfg.NoColor = themes.NoColor()
 	if len(positional) == 1 {
-		// A malformed TARGET is refused here, with one line, rather than
-		// after the screen has been taken over.
-		if _, err := cli.ParseTarget(positional[0]); err != nil {
-			return cfg, err
-		}
 		cfg.Target = positional[0]
 	}
 	return cfg, nil
+}
+
+// checkPositional accepts one TARGET at most. A malformed TARGET is
+// refused here, with one line, rather than after the screen has been
+// taken over; a word close to a command name is taken for a mistyped
+// command.
+func checkPositional(positional []string) error {
+	if len(positional) == 0 {
+		return nil
+	}
+	if _, err := netcore.ParseTarget(positional[0]); err != nil {
+		if cli.SuggestCommand(positional[0]) != "" {
+			return cli.UnknownCommand(positional[0])
+		}
+		return err
+	}
+	if len(positional) > 1 {
+		return fmt.Errorf("one TARGET at most, got %d: %s", len(positional), netcore.QuoteInput(strings.Join(positional, " ")))
+	}
+	return nil
+}
+
+// apply checks the flags' values and puts them in cfg.
+func (f *workbenchFlags) apply(cfg *workbenchConfig) error {
+	if _, err := themes.Lookup(f.theme); err != nil {
+		return fmt.Errorf("--theme: %s is not one of %s", netcore.QuoteInput(f.theme), strings.Join(themes.Names(), ", "))
+	}
+	n, err := parseSize(f.limit)
+	if err != nil {
+		return fmt.Errorf("--capture-limit: %w", err)
+	}
+	if f.timeout < 0 {
+		return errors.New("--timeout must not be negative")
+	}
+	cfg.Theme = f.theme
+	cfg.CaptureLimit = n
+	cfg.Timeout = f.timeout
+	cfg.noLab = f.noLab
+	cfg.NoColor = themes.NoColor()
+	return nil
+}
+
+// printWorkbenchUsage writes -h's text: the workbench, its flags, then the
+// commands.
+func printWorkbenchUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, workbenchUsage)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	fmt.Fprintln(w, "\nCommands:")
+	fmt.Fprint(w, cli.Overview)
+}
+
+// versionLine names the build: the module version, or "devel", with the
+// VCS revision and its date when the build recorded them.
+func versionLine() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "sockbench devel"
+	}
+	version := info.Main.Version
+	if version == "" || version == "(devel)" {
+		version = "devel"
+	}
+	var rev, when, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(12, len(s.Value))]
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", modified"
+			}
+		}
+	}
+	line := "sockbench " + version
+	if rev != "" {
+		line += fmt.Sprintf(" (%s %s%s)", rev, when, dirty)
+	}
+	return line + " " + info.GoVersion
 }
 
 // parseSize reads a byte count: 1048576, 64K, 64KiB, 256M, 256MiB, 1G.
@@ -115,7 +194,7 @@ func parseSize(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
 	if err != nil || n <= 0 || n > (1<<46)/mult {
-		return 0, fmt.Errorf("%q is not a size such as 64MiB, 1G or 1048576", s)
+		return 0, fmt.Errorf("%s is not a size such as 64MiB, 1G or 1048576", netcore.QuoteInput(s))
 	}
 	return n * mult, nil
 }
@@ -167,12 +246,15 @@ func programOptions(cfg workbenchConfig) []tea.ProgramOption {
 // runWorkbench starts the full-screen workbench and returns the exit code.
 // Quitting closes every socket and the lab and restores the terminal.
 func runWorkbench(args []string) int {
-	cfg, err := parseWorkbenchArgs(args, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
+	cfg, err := parseWorkbenchArgs(args, os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sockbench:", err)
+	case errors.Is(err, errVersion):
+		fmt.Println(versionLine())
+		return 0
+	case err != nil:
+		fmt.Fprintln(os.Stderr, argumentErrorLine(err))
 		return 2
 	}
 	m := newWorkbench(cfg)
@@ -180,8 +262,14 @@ func runWorkbench(args []string) int {
 	_, runErr := p.Run()
 	m.Shutdown()
 	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) {
-		fmt.Fprintln(os.Stderr, "sockbench:", runErr)
+		fmt.Fprintln(os.Stderr, "sockbench:", safe.Text(runErr.Error()))
 		return 1
 	}
 	return 0
+}
+
+// argumentErrorLine is the one line for a bad workbench command line; the
+// arguments in it are from outside, so it goes through package safe.
+func argumentErrorLine(err error) string {
+	return "sockbench: " + safe.Text(err.Error()) + " (run 'sockbench -h' for usage)"
 }

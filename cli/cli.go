@@ -6,9 +6,10 @@
 //	0  resolved, or connected and the exchange ended normally (the peer
 //	   closed, or nothing arrived for the read timeout); listen ended by
 //	   Ctrl+C
-//	1  the network said no: unknown name, refused, timed out, reset, ...
+//	1  the network said no: unknown name, refused, timed out, reset, a
+//	   peer that stopped reading (stalled), ...
 //	2  bad usage or bad input; one line on stderr, nothing sent
-//	130 connect interrupted by Ctrl+C
+//	130 connect interrupted by Ctrl+C or SIGTERM
 //
 // Everything from outside (received bytes, addresses, paths, names, system
 // error strings) reaches plain output through package safe. Received bytes
@@ -22,6 +23,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"sockbench/netcore"
 )
 
 // Exit statuses.
@@ -52,10 +55,58 @@ func init() {
 }
 
 // IsCommand reports whether name is a subcommand Run handles: resolve,
-// connect, listen, or help (also spelled -h and --help).
+// connect, listen or help.
 func IsCommand(name string) bool {
-	_, ok := commands[helpAlias(name)]
+	_, ok := commands[name]
 	return ok
+}
+
+// SuggestCommand returns the command name word is most likely a typo of
+// ("conect": "connect"), or "" when it is close to none.
+func SuggestCommand(word string) string {
+	best, bestDistance := "", 3 // at most two edits
+	if len(word) < 3 || len(word) > 16 {
+		return ""
+	}
+	for name := range commands {
+		if d := editDistance(word, name); d < bestDistance || d == bestDistance && name < best {
+			best, bestDistance = name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// UnknownCommand is the usage error for a word that is not a command, with
+// the command it may be a typo of.
+func UnknownCommand(word string) error {
+	if len(word) > 60 {
+		word = netcore.QuoteInput(word)
+	}
+	if guess := SuggestCommand(word); guess != "" {
+		return usagef("unknown command %s (did you mean %s?)", word, guess)
+	}
+	return usagef("unknown command %s", word)
 }
 
 // helpAlias turns -h, -help and --help into "help".
@@ -84,7 +135,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd, ok := commands[helpAlias(args[0])]
 	if !ok {
-		return e.fail("", usagef("unknown command %q", args[0]))
+		return e.fail("", UnknownCommand(args[0]))
 	}
 	return cmd.run(e, args[1:])
 }
@@ -108,6 +159,18 @@ func (e *env) fail(cmd string, err error) int {
 	return exitCodeOf(err)
 }
 
+// failAfterStart reports a failure that comes after the command line was
+// accepted (a name that does not resolve): as a JSON "failed" event with
+// --json when the network said no, else as fail does.
+func (e *env) failAfterStart(cmd string, rep reporter, err error) int {
+	code := exitCodeOf(err)
+	if _, isJSON := rep.(*jsonReporter); isJSON && code == exitNetwork {
+		rep.failed(err)
+		return code
+	}
+	return e.fail(cmd, err)
+}
+
 // usageHint tells where the usage of cmd is.
 func usageHint(cmd string) string {
 	if cmd == "" {
@@ -124,22 +187,24 @@ Shows the usage of sockbench or of one of its commands.
 // runHelp prints the list of commands, or one command's usage.
 func runHelp(e *env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(e.stdout, overview)
+		fmt.Fprint(e.stdout, Overview)
 		return exitOK
 	}
 	name := args[0]
 	if _, ok := commands[name]; !ok || name == "help" {
-		return e.fail("", usagef("unknown command %q", name))
+		return e.fail("", UnknownCommand(name))
 	}
 	return commands[name].run(e, []string{"-h"})
 }
 
-const overview = `usage: sockbench [flags] [TARGET]     the workbench
+// Overview lists the commands and the exit statuses, for the help of
+// sockbench and of its workbench.
+const Overview = `usage: sockbench [flags] [TARGET]     the workbench (sockbench -h lists its flags)
        sockbench resolve ...          getaddrinfo from the command line
-       sockbench connect ...          connect over an address list, exchange bytes
+       sockbench connect ...          connect over an address list, exchange bytes (nc-like)
        sockbench listen ...           accept connections, exchange bytes
        sockbench help COMMAND         the usage of a command
 
 Exit status: 0 done, 1 the network said no, 2 bad usage or input,
-130 connect interrupted.
+130 interrupted (Ctrl+C, SIGTERM).
 `

@@ -1,21 +1,17 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
-
-	"sockbench/netcore"
 )
 
 func TestIsCommand(t *testing.T) {
-	for _, name := range []string{"resolve", "connect", "listen", "help", "-h", "--help"} {
+	for _, name := range []string{"resolve", "connect", "listen", "help"} {
 		if !IsCommand(name) {
 			t.Errorf("IsCommand(%q) = false", name)
 		}
 	}
-	for _, name := range []string{"", "127.0.0.1:80", "--json", "Connect"} {
+	for _, name := range []string{"", "127.0.0.1:80", "--json", "Connect", "-h", "--help"} { // -h is the workbench's
 		if IsCommand(name) {
 			t.Errorf("IsCommand(%q) = true", name)
 		}
@@ -66,6 +62,19 @@ func TestUsageErrorsAreOneLineWithStatus2(t *testing.T) {
 	}
 }
 
+func TestSuggestCommand(t *testing.T) {
+	for word, want := range map[string]string{"conect": "connect", "connnect": "connect", "lsiten": "listen",
+		"resolv": "resolve", "hlep": "help", "frobnicate": "", "127.0.0.1": "", "ab": "", "connect": "connect"} {
+		if got := SuggestCommand(word); got != want {
+			t.Errorf("SuggestCommand(%q) = %q, want %q", word, got, want)
+		}
+	}
+	r := runCLI(t, "conect", "host:80")
+	if want := "sockbench: unknown command conect (did you mean connect?) (run 'sockbench help' for usage)\n"; r.code != exitUsage || r.stderr != want {
+		t.Errorf("status %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
+}
+
 func TestUnknownFlagMessage(t *testing.T) {
 	r := runCLI(t, "connect", "--bogus", "127.0.0.1:1")
 	want := "sockbench: unknown flag -bogus (run 'sockbench connect -h' for usage)\n"
@@ -112,67 +121,28 @@ func TestResolveUnknownName(t *testing.T) {
 	}
 }
 
-func TestParseTarget(t *testing.T) {
-	good := map[string]Target{
-		"127.0.0.1:80":         {Host: "127.0.0.1", Service: "80"},
-		"localhost:http":       {Host: "localhost", Service: "http"},
-		"[::1]:8080":           {Host: "::1", Service: "8080"},
-		"[fe80::1%lo]:22":      {Host: "fe80::1%lo", Service: "22"},
-		":0":                   {Host: "", Service: "0"},
-		"unix:/run/x.sock":     {UnixPath: "/run/x.sock", IsUnix: true},
-		"unix:@name":           {UnixPath: "@name", IsUnix: true},
-		"example.org:65535":    {Host: "example.org", Service: "65535"},
-		"host.example:imap-ss": {Host: "host.example", Service: "imap-ss"},
+// TestBadTargetsAreInput checks targets that only a resolver used to
+// refuse, with exit 1: they are bad input, and the message stays short.
+func TestBadTargetsAreInput(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	cases := [][]string{
+		{"connect", long + ":80"},
+		{"connect", strings.Repeat("a", 64) + ".example:80"},
+		{"connect", "127.0.0.1:0x50"},
+		{"connect", "[::1%lo]:80x"},
+		{"listen", long + ":80"},
+		{"resolve", long, "80"},
+		{"resolve", "host\x1b]0;pwned\x07", "80"},
+		{"resolve", "a b"},
 	}
-	for in, want := range good {
-		got, err := ParseTarget(in)
-		if err != nil || got != want {
-			t.Errorf("ParseTarget(%q) = %+v, %v; want %+v", in, got, err, want)
+	for _, args := range cases {
+		r := runCLI(t, args...)
+		if r.code != exitUsage || r.stdout != "" {
+			t.Errorf("%.40q: status %d, stdout %q; want 2 and nothing", args, r.code, r.stdout)
 		}
-		if err == nil && got.String() != in {
-			t.Errorf("ParseTarget(%q).String() = %q", in, got.String())
+		oneLine(t, r.stderr)
+		if len(r.stderr) > 300 || strings.ContainsRune(r.stderr, 0x1b) {
+			t.Errorf("%.40q: stderr of %d bytes: %.200q", args, len(r.stderr), r.stderr)
 		}
-	}
-	bad := []string{"127.0.0.1", "127.0.0.1:99999", "[::1", "[::1]", "[::1]80", "host:port:x", "::1:80",
-		"host:", "unix:", "[example.org]:80", "a b:80", "host:80/tcp", "unix:/" + strings.Repeat("x", 200),
-		"[127.0.0.1]:80", "host:-1"}
-	for _, in := range bad {
-		if got, err := ParseTarget(in); err == nil {
-			t.Errorf("ParseTarget(%q) = %+v, want an error", in, got)
-		} else if !isUsageError(err) {
-			t.Errorf("ParseTarget(%q): %v is not a usage error", in, err)
-		}
-	}
-}
-
-func TestResolveTargets(t *testing.T) {
-	targets := []Target{{Host: "127.0.0.1", Service: "7"}, {UnixPath: "@sockbench", IsUnix: true}, {Host: "::1", Service: "9"}}
-	ais, err := ResolveTargets(context.Background(), targets, netcore.Hints{SockType: netcore.SockDgram})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, ai := range ais {
-		got = append(got, ai.Family.String()+" "+ai.SockType.String()+" "+ai.Addr.String())
-	}
-	want := []string{"inet dgram 127.0.0.1:7", "unix dgram @sockbench", "inet6 dgram [::1]:9"}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
-func TestResolveTargetsErrors(t *testing.T) {
-	ctx := context.Background()
-	_, err := ResolveTargets(ctx, []Target{{UnixPath: "@x", IsUnix: true}}, netcore.Hints{Family: netcore.FamilyInet})
-	if netcore.ClassOf(err) != netcore.ClassInvalid {
-		t.Errorf("UNIX target under inet: %v, want ClassInvalid", err)
-	}
-	_, err = ResolveTargets(ctx, []Target{{Host: "nosuch.invalid", Service: "80"}}, netcore.Hints{})
-	var re *netcore.ResolveError
-	if !errors.As(err, &re) {
-		t.Fatalf("unknown name: %v, want a *netcore.ResolveError", err)
-	}
-	if re.Code != "EAI_AGAIN" && !errors.Is(err, netcore.ErrNoName) { // EAI_AGAIN: no resolver reachable
-		t.Errorf("unknown name: %v, want ErrNoName", err)
 	}
 }

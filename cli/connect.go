@@ -7,25 +7,35 @@ import (
 	"sockbench/netcore"
 )
 
-const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeout DUR] [--race[=DELAY]] [--json]
+const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeout DUR] [--race[=DELAY]] [--json [--json-data ENC]]
                          [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
-                         [--read-timeout DUR] [--shutdown-after-send] TARGET...
+                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send] TARGET...
 
 TARGET is HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or unix:@NAME. The
 targets are resolved in order into one list, which is tried one address
 after another (or raced, RFC 8305, with --race; the default delay is
 250ms). Each attempt is printed as it ends.
 
-Once connected, the payload is sent, the sending side is shut down if
-asked, and everything received is shown as a hex dump (or written raw to
---recv-file) until the peer closes or nothing arrives for --read-timeout
-(default 2s; 0 waits for the peer to close). The last line says why it
-ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), error, or
-cancelled (Ctrl+C).
+Once connected, the payload is sent (a file or stdin as it is read), the
+sending side is shut down if asked, and everything received is shown as a
+hex dump (or written raw to --recv-file) until the peer closes or nothing
+arrives for --read-timeout after the sending ended (default 2s; 0 waits
+for the peer to close). A peer that takes nothing for --send-timeout
+(default 1m) while we send fails the exchange. The last line says why it
+ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), stalled,
+error, or cancelled (Ctrl+C, SIGTERM).
+
+With no --send* and no --recv-file, and stdin a terminal, a pipe or a
+file, connect works like nc: stdin goes to the socket as it comes, the
+received bytes go to stdout (raw, or made safe when stdout is a
+terminal), and the reports go to stderr (JSON lines with --json). At the
+end of stdin the sending side is shut down and connect waits for the
+peer to close (or for --read-timeout, if given); the peer closing ends it
+at once.
 
 Exit status: 0 connected and the exchange ended normally, 1 the network
-said no (unknown name, refused, timed out, reset), 2 bad usage or input
-(nothing is sent), 130 interrupted.
+said no (unknown name, refused, timed out, reset, stalled), 2 bad usage
+or input (nothing is sent), 130 interrupted.
 `
 
 // connectOptions are the flags of connect.
@@ -33,7 +43,7 @@ type connectOptions struct {
 	hints    netcore.Hints
 	timeout  time.Duration
 	race     raceFlag
-	asJSON   bool
+	output   outputFlags
 	exchange exchangeFlags
 }
 
@@ -42,7 +52,7 @@ func (o *connectOptions) register(fs *flag.FlagSet) {
 	sockTypeFlag(fs, &o.hints.SockType, netcore.SockStream, netcore.SockStream, netcore.SockDgram, netcore.SockSeqpacket)
 	durationFlag(fs, &o.timeout, "timeout", 0, "limit each connection attempt to `DUR`, such as 3s (default: the kernel's limit)")
 	fs.Var(&o.race, "race", "race the attempts (RFC 8305); --race=DELAY sets the delay between starts (default 250ms)")
-	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per event")
+	o.output.register(fs)
 	o.exchange.register(fs)
 }
 
@@ -52,7 +62,8 @@ func (o *connectOptions) dialer() netcore.Dialer {
 }
 
 // runConnect is the connect subcommand. Everything the command line says
-// is checked, and the payload read, before the first connection attempt.
+// is checked, and the payload file opened, before the first connection
+// attempt.
 func runConnect(e *env, args []string) int {
 	fs := newFlagSet("connect")
 	var o connectOptions
@@ -62,25 +73,47 @@ func runConnect(e *env, args []string) int {
 		return code
 	}
 	targets, err := parseTargets(positional)
+	if err == nil {
+		err = o.output.check()
+	}
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
-	plan, err := o.exchange.prepare(e)
+	plan, err := o.plan(e, fs)
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
-	ais, err := ResolveTargets(e.ctx, targets, o.hints)
+	rep := o.output.reporter(plan, e)
+	ais, err := netcore.ResolveTargets(e.ctx, targets, o.hints)
 	if err != nil {
-		return e.fail(fs.Name(), err)
+		return e.failAfterStart(fs.Name(), rep, err)
 	}
-	rep := newReporter(o.asJSON, plan.reportWriter(e), plan.sink == nil)
 	sock, err := dial(e, o.dialer(), ais, rep)
 	if err != nil {
 		return exitCodeOf(err)
 	}
 	defer sock.Close()
 	return exchange(e, sock, plan, rep).exitCode()
+}
+
+// plan is the exchange the flags describe. With nothing to send and
+// nothing named to receive into, and stdin a terminal, a pipe or a file,
+// connect works as nc does: stdin goes to the socket, the received bytes
+// to stdout, the reports to stderr, and it waits for the peer to close
+// unless --read-timeout is given.
+func (o *connectOptions) plan(e *env, fs *flag.FlagSet) (*exchangePlan, error) {
+	plan, err := o.exchange.prepare(e, o.hints.SockType)
+	if err != nil || plan.source.given || plan.sink != nil || !isInteractiveInput(e.stdin) {
+		return plan, err
+	}
+	plan.interactive = true
+	plan.source = payloadSource{given: true, path: "-", size: -1, stdin: e.stdin}
+	plan.sink, plan.sinkIsStdout = terminalSafe(e.stdout), true
+	if !flagGiven(fs, "read-timeout") && o.hints.SockType == netcore.SockStream {
+		plan.readTimeout = 0 // wait for the peer's close, which a datagram socket never sees
+	}
+	return plan, nil
 }
 
 // dial connects over the list, reporting each finished attempt, then the

@@ -183,7 +183,7 @@ func TestShutdownAfterSend(t *testing.T) {
 func TestReceivedHexDump(t *testing.T) {
 	p := startPeer(t, "tcp4", func(c net.Conn) { _, _ = c.Write([]byte("hi\r\n\x00\xff\x1b[2J")) })
 	r := runCLI(t, "connect", p.Addr())
-	want := "00000000  68 69 0d 0a 00 ff 1b 5b 32 4a                    |hi__⋄×•[2J|\n"
+	want := "00000000  68 69 0d 0a 00 ff 1b 5b 32 4a                    |hi←↓⋄×•[2J|\n"
 	if r.code != exitOK || !strings.Contains(r.stdout, want) {
 		t.Errorf("status %d, stdout %q, want a line %q", r.code, r.stdout, want)
 	}

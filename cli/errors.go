@@ -64,14 +64,17 @@ func exitCodeOf(err error) int {
 }
 
 // errorText is err's message, safe to print: it may hold names, paths and
-// system strings from outside. A failed lookup reads "resolve NAME: what
-// went wrong (EAI_CODE)".
-func errorText(err error) string {
+// system strings from outside.
+func errorText(err error) string { return safe.Text(messageOf(err)) }
+
+// messageOf is err's message as it is, for JSON (which escapes it). A
+// failed lookup reads "resolve NAME: what went wrong (EAI_CODE)".
+func messageOf(err error) string {
 	var re *netcore.ResolveError
 	if errors.As(err, &re) && re.Op == "getaddrinfo" {
-		return safe.Text(fmt.Sprintf("resolve %s: %s (%s)", re.Name, lowerFirst(re.Msg), re.Code))
+		return fmt.Sprintf("resolve %s: %s (%s)", re.Name, lowerFirst(re.Msg), re.Code)
 	}
-	return safe.Text(err.Error())
+	return err.Error()
 }
 
 // lowerFirst lowercases a leading capital that starts an ordinary word, as

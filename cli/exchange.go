@@ -2,26 +2,38 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 
+	"sockbench/engine"
 	"sockbench/netcore"
-	"sockbench/payload"
 )
 
 // DefaultReadTimeout is how long an exchange waits with nothing received
 // before it ends (normally) with reason "timeout".
 const DefaultReadTimeout = 2 * time.Second
 
+// DefaultSendTimeout is how long a send waits for the peer to make room
+// before the exchange ends as stalled: the socket egg's send timeout.
+const DefaultSendTimeout = time.Minute
+
 // receiveBufferSize is the most one receive from a stream reads.
 const receiveBufferSize = 64 * 1024
+
+// receiveBuffers lends receive buffers to exchanges, so that a listener
+// serving many short connections does not allocate one for each.
+var receiveBuffers = sync.Pool{New: func() any { return new([receiveBufferSize]byte) }}
 
 // exchangeFlags are the flags of the send/receive exchange that connect
 // and listen share.
@@ -29,105 +41,72 @@ type exchangeFlags struct {
 	sendText          stringFlag
 	sendHex           stringFlag
 	sendFile          stringFlag
-	recvFile          string
+	recvFile          stringFlag
 	readTimeout       time.Duration
+	sendTimeout       time.Duration
 	shutdownAfterSend bool
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.sendText, "send", "send `TEXT`, with escapes \\r \\n \\t \\0 \\\\ \\xNN")
 	fs.Var(&f.sendHex, "send-hex", "send the bytes written in `HEX` (\"48 65 6c\", \"0x48,0x65\")")
-	fs.Var(&f.sendFile, "send-file", "send the contents of `PATH` (- for stdin)")
-	fs.StringVar(&f.recvFile, "recv-file", "", "write every received byte, raw, to `PATH` (- for stdout; reports then go to stderr)")
+	fs.Var(&f.sendFile, "send-file", "send the contents of `PATH` as it is read (- for stdin)")
+	fs.Var(&f.recvFile, "recv-file", "write every received byte, raw, to `PATH` (- for stdout; reports then go to stderr)")
 	durationFlag(fs, &f.readTimeout, "read-timeout", DefaultReadTimeout,
-		"end the exchange when nothing arrives for `DUR` (default 2s); 0 waits for the peer to close")
+		"end the exchange when nothing arrives for `DUR` after the sending ended (default 2s); 0 waits for the peer to close")
+	durationFlag(fs, &f.sendTimeout, "send-timeout", DefaultSendTimeout,
+		"fail when the peer takes nothing for `DUR` while we send (default 1m); 0 waits for ever")
 	fs.BoolVar(&f.shutdownAfterSend, "shutdown-after-send", false, "shut down the sending side (SHUT_WR) after sending")
 }
 
 // exchangePlan is what an exchange does, checked before any connection
 // is made.
 type exchangePlan struct {
-	payload           []byte // nil when there is nothing to send
+	source            payloadSource
 	shutdownAfterSend bool
 	readTimeout       time.Duration
+	sendTimeout       time.Duration
 	sink              io.Writer // where received bytes go raw; nil: not kept
 	sinkIsStdout      bool
 	closeSink         func() error
+	interactive       bool // stdin is the payload and the peer's close ends all
 }
 
-// prepare reads the payload and opens --recv-file, so that bad input is
-// found before anything goes on the network.
-func (f *exchangeFlags) prepare(e *env) (*exchangePlan, error) {
-	data, err := f.loadPayload(e.stdin)
+// prepare checks the payload and opens --recv-file, so that bad input is
+// found before anything goes on the network. typ is the socket type the
+// exchange will run on.
+func (f *exchangeFlags) prepare(e *env, typ netcore.SockType) (*exchangePlan, error) {
+	src, err := f.sendSource(e, typ)
 	if err != nil {
 		return nil, err
 	}
-	plan := &exchangePlan{payload: data, shutdownAfterSend: f.shutdownAfterSend,
-		readTimeout: f.readTimeout, closeSink: func() error { return nil }}
-	switch f.recvFile {
-	case "":
-	case "-":
+	plan := &exchangePlan{source: src, shutdownAfterSend: f.shutdownAfterSend, readTimeout: f.readTimeout,
+		sendTimeout: f.sendTimeout, closeSink: func() error { return nil }}
+	switch {
+	case !f.recvFile.set:
+	case f.recvFile.value == "":
+		return nil, usagef("--recv-file needs a PATH (- for stdout)")
+	case f.recvFile.value == "-":
 		plan.sink, plan.sinkIsStdout = e.stdout, true
+	case !isPlainName(f.recvFile.value):
+		return nil, inputf("--recv-file: %s holds control characters or invalid UTF-8; not a name to create a file with",
+			netcore.QuoteInput(f.recvFile.value))
 	default:
-		file, err := os.Create(f.recvFile)
+		file, err := os.Create(f.recvFile.value)
 		if err != nil {
-			return nil, inputf("cannot create --recv-file: %v", err)
+			return nil, inputf("cannot create --recv-file: %s", fileErrorText(err))
 		}
 		plan.sink, plan.closeSink = file, file.Close
 	}
 	return plan, nil
 }
 
-// loadPayload parses --send or --send-hex, or reads --send-file; at most
-// one of them may be given. It returns nil when none is.
-func (f *exchangeFlags) loadPayload(stdin io.Reader) ([]byte, error) {
-	given := 0
-	for _, s := range []*stringFlag{&f.sendText, &f.sendHex, &f.sendFile} {
-		if s.set {
-			given++
-		}
-	}
-	switch {
-	case given > 1:
-		return nil, usagef("give only one of --send, --send-hex and --send-file")
-	case f.sendText.set:
-		return parsePayload("--send", payload.Text, f.sendText.value)
-	case f.sendHex.set:
-		return parsePayload("--send-hex", payload.Hex, f.sendHex.value)
-	case f.sendFile.set:
-		return readPayloadFile(f.sendFile.value, stdin)
-	}
-	return nil, nil
-}
-
-func parsePayload(flagName string, mode payload.Mode, s string) ([]byte, error) {
-	data, err := payload.Parse(mode, s)
-	if err != nil {
-		return nil, inputf("bad %s: %v", flagName, err)
-	}
-	return nonNil(data), nil
-}
-
-func readPayloadFile(path string, stdin io.Reader) ([]byte, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, inputf("cannot read --send-file: %v", err)
-	}
-	return nonNil(data), nil
-}
-
-// nonNil keeps an empty payload apart from no payload.
-func nonNil(p []byte) []byte {
-	if p == nil {
-		return []byte{}
-	}
-	return p
+// isPlainName reports whether a file name is valid UTF-8 without control,
+// C1 or format characters, which could not be shown safely later.
+func isPlainName(name string) bool {
+	return utf8.ValidString(name) && strings.IndexFunc(name, func(r rune) bool {
+		return r < 0x20 || r >= 0x7f && r < 0xa0 || unicode.Is(unicode.Cf, r)
+	}) < 0
 }
 
 // reportWriter is where reports go: stdout, unless the received bytes go
@@ -139,13 +118,21 @@ func (p *exchangePlan) reportWriter(e *env) io.Writer {
 	return e.stdout
 }
 
+// flush writes out what the sink holds back, if it holds anything.
+func (p *exchangePlan) flush() error {
+	if f, ok := p.sink.(interface{ Flush() error }); ok {
+		return f.Flush()
+	}
+	return nil
+}
+
 // keep writes received bytes to the sink, if there is one.
 func (p *exchangePlan) keep(data []byte) error {
 	if p.sink == nil {
 		return nil
 	}
 	if _, err := p.sink.Write(data); err != nil {
-		return fmt.Errorf("cannot write --recv-file: %w", err)
+		return fmt.Errorf("cannot write the received bytes: %w", err)
 	}
 	return nil
 }
@@ -155,6 +142,7 @@ const (
 	reasonEOF       = "eof"       // the peer closed its side
 	reasonTimeout   = "timeout"   // nothing arrived for the read timeout
 	reasonReset     = "reset"     // the peer reset the connection, or was gone when we sent
+	reasonStalled   = "stalled"   // the peer took nothing for the send timeout
 	reasonError     = "error"     // any other failure
 	reasonCancelled = "cancelled" // interrupted by Ctrl+C
 )
@@ -177,8 +165,52 @@ func (c closeSummary) exitCode() int {
 	return exitNetwork
 }
 
+// failed reports whether the end calls for a message with its error.
+func (c closeSummary) failed() bool {
+	return c.reason == reasonReset || c.reason == reasonError || c.reason == reasonStalled
+}
+
 // errno is the errno of the failure, if any.
 func (c closeSummary) errno() unix.Errno { return netcore.ErrnoOf(c.err) }
+
+// stallError ends an exchange whose peer took nothing for the send
+// timeout: the send is incomplete.
+type stallError struct {
+	sent, total int64 // total is -1 when not known
+	after       time.Duration
+}
+
+func (e *stallError) Error() string {
+	of := ""
+	if e.total >= 0 {
+		of = " of " + groupDigits(e.total)
+	}
+	return fmt.Sprintf("the peer stopped reading: %s%s bytes sent, no room for %s", groupDigits(e.sent), of, e.after)
+}
+
+// groupDigits writes n with commas between groups of three digits.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// exchanger runs one exchange on a connected socket: a sending goroutine
+// and a receiving one, ordered by an engine.Duplex.
+type exchanger struct {
+	e      *env
+	sock   *netcore.Socket
+	duplex *engine.Duplex
+	plan   *exchangePlan
+	rep    reporter
+	rx, tx int64 // changed under the duplex's lock
+
+	sendDone chan struct{}   // closed once the sending has ended
+	sending  context.Context // the receive's context while sending; done when it ends
+	sendErr  error           // how the sending ended; read once sendDone is closed
+}
 
 // exchange sends the plan's payload on a connected socket (then shuts down
 // the sending side if asked) while it receives, until the peer closes,
@@ -188,155 +220,183 @@ func (c closeSummary) errno() unix.Errno { return netcore.ErrnoOf(c.err) }
 // reads. Every received byte is kept and reported before the next receive,
 // so nothing is lost to a failure.
 func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) closeSummary {
-	events := &exchangeEvents{r: rep}
-	sendCtx, cancelSend := context.WithCancel(e.ctx)
-	defer cancelSend()
-	var sentAt atomic.Int64 // when the sending ended, in Unix nanoseconds; 0 until then
-	sending := make(chan sendOutcome, 1)
+	x := &exchanger{e: e, sock: s, duplex: engine.NewDuplex(s), plan: plan, rep: rep, sendDone: make(chan struct{})}
+	sending, wakeReceiver := context.WithCancel(e.ctx)
+	defer wakeReceiver()
+	x.sending = sending
+	sendCtx, stopSending := context.WithCancel(e.ctx)
+	defer stopSending()
 	go func() {
-		out := sendPayload(sendCtx, s, plan, events)
-		sentAt.Store(time.Now().UnixNano())
-		sending <- out
+		x.sendErr = x.send(sendCtx)
+		close(x.sendDone)
+		wakeReceiver()
 	}()
-
-	sum := closeSummary{}
-	recvErr := receiveAll(e.ctx, s, plan, events, &sum, &sentAt)
-	if recvErr != nil {
-		cancelSend() // the connection is over: stop a send still waiting
+	recvErr := x.receive(e.ctx)
+	if err := plan.flush(); recvErr == nil {
+		recvErr = err
 	}
-	out := <-sending
-	sum.tx = out.n
-	err := out.err
-	if err == nil || (recvErr != nil && netcore.ClassOf(err) == netcore.ClassCancelled) {
+	if recvErr != nil || plan.interactive {
+		stopSending() // the connection is over: stop a send still waiting
+	}
+	<-x.sendDone
+	err := x.sendErr
+	if netcore.ClassOf(err) == netcore.ClassCancelled && e.ctx.Err() == nil {
+		err = nil // stopped here, because the receiving ended
+	}
+	if err == nil {
 		err = recvErr
 	}
-	return finish(events, sum, err)
-}
-
-// receiveAll receives until the peer closes, an error, or a read timeout
-// that ends at least the read timeout after the sending ended.
-func receiveAll(ctx context.Context, s *netcore.Socket, plan *exchangePlan, events *exchangeEvents, sum *closeSummary, sentAt *atomic.Int64) error {
-	ctx = netcore.WithCallTimeout(ctx, plan.readTimeout)
-	buf := make([]byte, receiveBufferSize)
-	for {
-		data, err := receiveSome(ctx, s, buf)
-		if err != nil {
-			if netcore.ClassOf(err) == netcore.ClassTimeout && !idleSinceSent(sentAt, plan.readTimeout) {
-				continue // quiet while still sending is not the end
-			}
-			return err
-		}
-		if len(data) == 0 && s.Type() != netcore.SockDgram {
-			return nil
-		}
-		sum.rx += int64(len(data))
-		if err := plan.keep(data); err != nil {
-			return err
-		}
-		events.received(data, sum.rx)
-	}
-}
-
-// receiveSome reads what a stream has into buf, or the next datagram whole
-// (a fixed buffer would cut off a large UNIX datagram without a word).
-func receiveSome(ctx context.Context, s *netcore.Socket, buf []byte) ([]byte, error) {
-	if s.Type() == netcore.SockStream {
-		n, err := s.Receive(ctx, buf, 0)
-		return buf[:n], err
-	}
-	data, _, err := s.ReceiveDatagram(ctx)
-	return data, err
-}
-
-// idleSinceSent reports whether the sending ended at least d ago.
-func idleSinceSent(sentAt *atomic.Int64, d time.Duration) bool {
-	at := sentAt.Load()
-	return at != 0 && time.Since(time.Unix(0, at)) >= d
-}
-
-// sendOutcome is how the sending of an exchange went.
-type sendOutcome struct {
-	n   int64
-	err error
-}
-
-// sendPayload sends the payload, if any, and shuts down the sending side
-// if the plan says so. Each piece is sent without waiting, under the events
-// lock, and reported there, so that a reply can never be reported before
-// the bytes that caused it; waiting for room happens outside the lock, so
-// that the receiving side keeps reading meanwhile.
-func sendPayload(ctx context.Context, s *netcore.Socket, plan *exchangePlan, events *exchangeEvents) sendOutcome {
-	var out sendOutcome
-	for rest := plan.payload; len(rest) > 0; {
-		n, err := events.sendNow(ctx, s, rest, out.n)
-		out.n += int64(n)
-		rest = rest[n:]
-		if err == nil && n == 0 {
-			err = s.WaitWritable(ctx)
-		}
-		if err != nil {
-			out.err = err
-			return out
-		}
-	}
-	if plan.payload != nil && len(plan.payload) == 0 {
-		events.sent(0, 0) // an empty payload is still a send
-	}
-	if plan.shutdownAfterSend {
-		out.err = s.Shutdown(netcore.ShutWR)
-	}
-	return out
-}
-
-// exchangeEvents serialises the reports of an exchange, whose sending and
-// receiving run on two goroutines.
-type exchangeEvents struct {
-	mu sync.Mutex
-	r  reporter
-}
-
-func (x *exchangeEvents) sent(n int, total int64) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.r.sent(n, total)
-}
-
-// sendNow sends what the socket takes without waiting and reports it,
-// both under the lock. sentBefore is the total before this piece.
-func (x *exchangeEvents) sendNow(ctx context.Context, s *netcore.Socket, p []byte, sentBefore int64) (int, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	n, _, err := s.SendWithin(ctx, p, 0, 0)
-	if n > 0 {
-		x.r.sent(n, sentBefore+int64(n))
-	}
-	return n, err
-}
-
-func (x *exchangeEvents) received(data []byte, total int64) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.r.received(data, total)
-}
-
-func (x *exchangeEvents) closed(c closeSummary) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.r.closed(c)
-}
-
-// finish records why the exchange ended and reports it.
-func finish(rep *exchangeEvents, sum closeSummary, err error) closeSummary {
-	sum.err = err
-	sum.reason = reasonOf(err)
+	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
 	rep.closed(sum)
 	return sum
 }
 
+// send sends the payload, if any, and shuts down the sending side when the
+// plan says so. A stream's payload is read and sent a chunk at a time; a
+// datagram socket's is one datagram, even an empty one.
+func (x *exchanger) send(ctx context.Context) error {
+	src := x.plan.source
+	if !src.given {
+		return nil
+	}
+	ctx = netcore.WithCallTimeout(ctx, x.plan.sendTimeout)
+	if x.sock.Type() != netcore.SockStream && !x.plan.interactive {
+		_, err := x.duplex.Send(ctx, src.data, netcore.Addr{}, 0, x.recordSent)
+		return x.sendError(err, src)
+	}
+	r, closeReader, err := src.open()
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+	if err := x.pump(ctx, r, src); err != nil {
+		return err
+	}
+	if x.plan.shutdownAfterSend || (x.plan.interactive && x.sock.Type() == netcore.SockStream) {
+		return x.sock.Shutdown(netcore.ShutWR)
+	}
+	return nil
+}
+
+// pump sends what r gives until its end; on a datagram socket each read
+// is a datagram.
+func (x *exchanger) pump(ctx context.Context, r io.Reader, src payloadSource) error {
+	chunks := readChunks(r, src.mayBlock())
+	defer chunks.stop()
+	for {
+		data, readErr, err := chunks.next(ctx)
+		if err != nil {
+			return err
+		}
+		if len(data) > 0 {
+			if _, err := x.duplex.Send(ctx, data, netcore.Addr{}, 0, x.recordSent); err != nil {
+				return x.sendError(err, src)
+			}
+		}
+		chunks.recycle(data)
+		if readErr == io.EOF {
+			return nil
+		}
+		if readErr != nil {
+			return fmt.Errorf("cannot read --send-file: %s", fileErrorText(readErr))
+		}
+	}
+}
+
+// sendError turns a send timeout into the stall it means.
+func (x *exchanger) sendError(err error, src payloadSource) error {
+	if netcore.ClassOf(err) != netcore.ClassTimeout {
+		return err
+	}
+	total := src.size
+	if x.plan.interactive {
+		total = -1
+	}
+	return &stallError{sent: x.tx, total: total, after: x.plan.sendTimeout}
+}
+
+// recordSent reports a piece that went; the duplex calls it under its
+// lock.
+func (x *exchanger) recordSent(_ time.Time, p []byte) {
+	x.tx += int64(len(p))
+	x.rep.sent(len(p), x.tx)
+}
+
+// receive receives until the peer closes, an error, or the read timeout
+// counted from the end of the sending (or from the last bytes received
+// after it). While the sending goes on, quiet is not the end. When the
+// sending failed, it takes what has already arrived and stops.
+func (x *exchanger) receive(ctx context.Context) error {
+	buf := receiveBuffers.Get().(*[receiveBufferSize]byte)
+	defer receiveBuffers.Put(buf)
+	for {
+		data, err := x.receiveSome(x.waitContext(ctx), buf[:])
+		switch {
+		case err == nil:
+		case netcore.ClassOf(err) == netcore.ClassCancelled && ctx.Err() == nil:
+			continue // woken because the sending ended: wait again, now with the read timeout
+		case netcore.ClassOf(err) == netcore.ClassTimeout && x.sendFailed():
+			return nil // took what had arrived
+		default:
+			return err
+		}
+		if len(data) == 0 && x.sock.Type() == netcore.SockStream {
+			return nil
+		}
+		if err := x.plan.keep(data); err != nil {
+			return err
+		}
+		x.duplex.Received(func() {
+			x.rx += int64(len(data))
+			x.rep.received(data, x.rx)
+		})
+	}
+}
+
+// waitContext is the context of the next receive: no limit while the
+// sending goes on (it ends the wait when the sending ends), the read
+// timeout after it, and no wait at all after a failed send.
+func (x *exchanger) waitContext(ctx context.Context) context.Context {
+	switch {
+	case !x.sendEnded():
+		return netcore.WithCallTimeout(x.sending, 0)
+	case x.sendFailed():
+		return netcore.WithCallTimeout(ctx, time.Nanosecond)
+	}
+	return netcore.WithCallTimeout(ctx, x.plan.readTimeout)
+}
+
+// sendEnded reports whether the sending has ended.
+func (x *exchanger) sendEnded() bool {
+	select {
+	case <-x.sendDone:
+		return true
+	default:
+		return false
+	}
+}
+
+// sendFailed reports whether the sending has ended with a failure.
+func (x *exchanger) sendFailed() bool { return x.sendEnded() && x.sendErr != nil }
+
+// receiveSome reads what a stream has into buf, or the next datagram whole
+// (a fixed buffer would cut off a large UNIX datagram without a word).
+func (x *exchanger) receiveSome(ctx context.Context, buf []byte) ([]byte, error) {
+	if x.sock.Type() == netcore.SockStream {
+		n, err := x.sock.Receive(ctx, buf, 0)
+		return buf[:n], err
+	}
+	data, _, err := x.sock.ReceiveDatagram(ctx)
+	return data, err
+}
+
 // reasonOf names the way an exchange ended from the error that ended it.
 func reasonOf(err error) string {
+	var stall *stallError
 	if err == nil {
 		return reasonEOF
+	} else if errors.As(err, &stall) {
+		return reasonStalled
 	}
 	switch netcore.ClassOf(err) {
 	case netcore.ClassTimeout:

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,24 +25,99 @@ func newFlagSet(name string) *flag.FlagSet {
 // after -h, which prints the usage to stdout (0), or after a usage error,
 // which prints one line to stderr (2).
 func (e *env) parseCommandLine(fs *flag.FlagSet, args []string) (positional []string, code int, ok bool) {
-	positional, err := parseInterspersed(fs, args)
+	positional, err := ParseArgs(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		e.printUsage(fs)
 		return nil, exitOK, false
 	case err != nil:
-		return nil, e.fail(fs.Name(), flagError(err)), false
+		return nil, e.fail(fs.Name(), err), false
 	}
 	return positional, exitOK, true
 }
 
-// flagError rewords the flag package's errors where they are unclear.
+// ParseArgs parses the flags of fs anywhere among args, not only before
+// the first other argument as flag.Parse does ("--" ends the flags), and
+// returns the other arguments. It returns flag.ErrHelp after -h or -help,
+// and otherwise errors that read well on one line: "unknown flag -x", and
+// any argument quoted in them cut short when it is long.
+func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return nil, flagError(err)
+	}
+	return positional, err
+}
+
+// flagError rewords the flag package's errors where they are unclear, and
+// shortens the arguments they quote.
 func flagError(err error) error {
 	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		msg = "unknown flag " + name
+	for _, prefix := range []string{"flag provided but not defined: ", "bad flag syntax: "} {
+		if arg, ok := strings.CutPrefix(msg, prefix); ok {
+			if len(arg) > 60 {
+				arg = netcore.QuoteInput(arg)
+			}
+			if prefix == "bad flag syntax: " {
+				return &usageError{"bad flag syntax " + arg}
+			}
+			return &usageError{"unknown flag " + arg}
+		}
 	}
-	return &usageError{msg}
+	if name, value, reason, ok := cutValueError(msg); ok {
+		switch {
+		case reason == "parse error" && strings.HasPrefix(msg, "invalid boolean"):
+			reason = shortenQuoted(value) + " is not true or false"
+		case reason == "parse error":
+			reason = shortenQuoted(value) + " is not a valid value"
+		}
+		return usagef("bad --%s: %s", name, shortenQuoted(reason))
+	}
+	return &usageError{shortenQuoted(msg)}
+}
+
+// cutValueError takes apart the flag package's `invalid value "V" for flag
+// -NAME: REASON` (and its `invalid boolean value "V" for -NAME: REASON`).
+func cutValueError(msg string) (name, value, reason string, ok bool) {
+	rest, found := strings.CutPrefix(msg, "invalid value ")
+	if !found {
+		rest, found = strings.CutPrefix(msg, "invalid boolean value ")
+	}
+	if !found {
+		return "", "", "", false
+	}
+	value, err := strconv.QuotedPrefix(rest)
+	if err != nil {
+		return "", "", "", false
+	}
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest[len(value):], " for flag -"), " for -")
+	name, reason, ok = strings.Cut(rest, ": ")
+	return name, value, reason, ok
+}
+
+// shortenQuoted replaces each Go-quoted string in msg that is long with
+// its shortened form (netcore.QuoteInput).
+func shortenQuoted(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:i])
+		quoted, err := strconv.QuotedPrefix(msg[i:])
+		if err != nil {
+			b.WriteString(msg[i:])
+			return b.String()
+		}
+		short := quoted
+		if s, err := strconv.Unquote(quoted); err == nil && len(quoted) > 70 {
+			short = netcore.QuoteInput(s)
+		}
+		b.WriteString(short)
+		msg = msg[i+len(quoted):]
+	}
 }
 
 // printUsage writes the subcommand's usage and flags to stdout.
@@ -115,10 +191,10 @@ func durationFlag(fs *flag.FlagSet, d *time.Duration, name string, def time.Dura
 	fs.Func(name, usage, func(s string) error {
 		v, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("%q is not a duration such as 2s or 250ms", s)
+			return fmt.Errorf("%s is not a duration such as 2s or 250ms", netcore.QuoteInput(s))
 		}
 		if v < 0 {
-			return fmt.Errorf("negative duration %s", s)
+			return fmt.Errorf("negative duration %s", netcore.QuoteInput(s))
 		}
 		*d = v
 		return nil
@@ -152,7 +228,7 @@ func (r *raceFlag) Set(s string) error {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return fmt.Errorf("%q is not a positive delay such as 100ms", s)
+		return fmt.Errorf("%s is not a positive delay such as 100ms", netcore.QuoteInput(s))
 	}
 	r.on, r.delay = true, d
 	return nil
@@ -174,4 +250,11 @@ func (f *stringFlag) String() string {
 func (f *stringFlag) Set(s string) error {
 	f.value, f.set = s, true
 	return nil
+}
+
+// flagGiven reports whether the command line set the flag name.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +18,16 @@ import (
 	"sockbench/internal/testpeer"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(launcherEnv) != "" {
+		os.Exit(launch(os.Args[len(os.Args)-1]))
+	}
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) {
+		if builtBin != "" {
+			_ = os.RemoveAll(filepath.Dir(builtBin))
+		}
+	}))
+}
 
 // testDeadline bounds every wait in these tests.
 const testDeadline = 30 * time.Second
@@ -70,6 +81,18 @@ func (w *lineWriter) waitLine(t *testing.T, prefix string) string {
 		case <-timeout:
 			t.Fatalf("no line starting with %q; output so far:\n%s", prefix, w.String())
 		}
+	}
+}
+
+// waitContains waits until everything written so far contains want.
+func (w *lineWriter) waitContains(t *testing.T, want string) {
+	t.Helper()
+	deadline := time.Now().Add(testDeadline)
+	for !strings.Contains(w.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the output:\n%s", want, w.String())
+		}
+		time.Sleep(5 * time.Millisecond) // a polling interval, not a synchronisation
 	}
 }
 

@@ -1,41 +1,83 @@
 package cli
 
 import (
+	"context"
 	"flag"
+	"fmt"
+	"io"
 	"os"
+	"sync"
+	"time"
 
+	"golang.org/x/sys/unix"
+
+	"sockbench/engine"
 	"sockbench/netcore"
 )
 
-const listenUsage = `usage: sockbench listen [--once] [--type stream|dgram] [--json]
+const listenUsage = `usage: sockbench listen [--once | -k [--concurrent]] [--type stream|dgram|seqpacket] [--json [--json-data ENC]]
                         [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
-                        [--read-timeout DUR] [--shutdown-after-send] ADDR
+                        [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send] ADDR
 
-ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH or unix:@NAME; port 0 picks a
-free port, and the address bound is printed first. Each connection is
-accepted in turn (only one with --once) and gets the same exchange as
+ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH, unix:@NAME, or a bare PORT
+for 127.0.0.1:PORT; port 0 picks a free port, and the address bound is
+printed first. One connection is accepted and gets the same exchange as
 connect: the payload is sent, then everything received is shown until the
-peer closes or nothing arrives for --read-timeout.
+peer closes or nothing arrives for --read-timeout. With -k (--keep) the
+clients are served one after another until Ctrl+C; with --concurrent, all
+at once, each report line tagged with the connection's number ([N], or
+"conn" in JSON). Connections are accepted as soon as they arrive, whatever
+is being served; when the process is out of file descriptors, accepting
+pauses and resumes once some are free.
 
 With --type dgram, each datagram is shown with its sender and answered
-with the payload, if one is given; --once stops after the first.
+with the payload, if one is given, until Ctrl+C (--once stops after the
+first).
 
-Ctrl+C ends listen with status 0.
+Exit status: 0 the exchange ended normally, or Ctrl+C (SIGINT, SIGTERM)
+ended listen, 1 the network said no, 2 bad usage or input.
 `
+
+// listenBacklog is the accept queue asked for: a burst of clients waits
+// there for the accept loop. The kernel caps it (net.core.somaxconn).
+const listenBacklog = 4096
+
+// acceptPause is how long accepting pauses after a failure that may pass,
+// such as running out of file descriptors, so that it never spins.
+const acceptPause = 100 * time.Millisecond
 
 // listenOptions are the flags of listen.
 type listenOptions struct {
-	sockType netcore.SockType
-	once     bool
-	asJSON   bool
-	exchange exchangeFlags
+	sockType   netcore.SockType
+	once       bool
+	keep       bool
+	concurrent bool
+	output     outputFlags
+	exchange   exchangeFlags
 }
 
 func (o *listenOptions) register(fs *flag.FlagSet) {
-	fs.BoolVar(&o.once, "once", false, "stop after one connection (or one datagram)")
+	fs.BoolVar(&o.once, "once", false, "stop after one connection (the default for streams) or one datagram")
+	fs.BoolVar(&o.keep, "keep", false, "serve one client after another until Ctrl+C")
+	fs.BoolVar(&o.keep, "k", false, "short for --keep")
+	fs.BoolVar(&o.concurrent, "concurrent", false, "serve the clients at once (implies --keep)")
 	sockTypeFlag(fs, &o.sockType, netcore.SockStream, netcore.SockStream, netcore.SockDgram, netcore.SockSeqpacket)
-	fs.BoolVar(&o.asJSON, "json", false, "print one JSON object per event")
+	o.output.register(fs)
 	o.exchange.register(fs)
+}
+
+// check refuses flags that contradict each other.
+func (o *listenOptions) check() error {
+	o.keep = o.keep || o.concurrent
+	switch {
+	case o.once && o.keep:
+		return usagef("--once and --keep contradict each other")
+	case o.keep && o.exchange.sendFile.set && o.exchange.sendFile.value == "-":
+		return usagef("stdin can be sent only once: --send-file - does not go with --keep")
+	case o.concurrent && o.exchange.recvFile.set:
+		return usagef("--recv-file does not go with --concurrent: the clients' bytes would be mixed")
+	}
+	return o.output.check()
 }
 
 // runListen is the listen subcommand.
@@ -50,11 +92,14 @@ func runListen(e *env, args []string) int {
 	if len(positional) != 1 {
 		return e.fail(fs.Name(), usagef("want one ADDR to listen on, got %d arguments", len(positional)))
 	}
-	target, err := ParseTarget(positional[0])
+	target, err := listenTarget(positional[0])
+	if err == nil {
+		err = o.check()
+	}
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
-	plan, err := o.exchange.prepare(e)
+	plan, err := o.exchange.prepare(e, o.sockType)
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -64,27 +109,48 @@ func runListen(e *env, args []string) int {
 		return e.fail(fs.Name(), err)
 	}
 	defer closeListener(sock)
-	rep := newReporter(o.asJSON, plan.reportWriter(e), plan.sink == nil)
+	l := &listener{e: e, sock: sock, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}}
 	local, err := sock.LocalAddr()
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
+	rep := l.reporter(0)
 	rep.listening(local)
 	if o.sockType == netcore.SockDgram {
-		return serveDatagrams(e, sock, plan, rep, o.once)
+		return l.serveDatagrams(rep)
 	}
-	return serveConnections(e, sock, plan, rep, o.once)
+	if !o.keep {
+		return l.serveOne(rep)
+	}
+	return l.serveMany(rep)
+}
+
+// listenTarget reads ADDR; a bare port number stands for 127.0.0.1:PORT.
+func listenTarget(s string) (netcore.Target, error) {
+	if s != "" && len(s) <= 5 && isDecimalText(s) {
+		s = "127.0.0.1:" + s
+	}
+	return parseTarget(s)
+}
+
+func isDecimalText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // listenOn resolves the target as a passive address and binds the first
 // result (listening, unless it is a datagram socket).
-func listenOn(e *env, target Target, typ netcore.SockType) (*netcore.Socket, error) {
+func listenOn(e *env, target netcore.Target, typ netcore.SockType) (*netcore.Socket, error) {
 	hints := netcore.Hints{SockType: typ, Flags: netcore.AIPassive}
-	ais, err := ResolveTargets(e.ctx, []Target{target}, hints)
+	ais, err := netcore.ResolveTargets(e.ctx, []netcore.Target{target}, hints)
 	if err != nil {
 		return nil, err
 	}
-	return netcore.ListenConfig{SockType: typ}.Listen(ais[0].Addr)
+	return netcore.ListenConfig{SockType: typ, Backlog: listenBacklog}.Listen(ais[0].Addr)
 }
 
 // closeListener closes the socket and removes the file of a UNIX path it
@@ -97,69 +163,280 @@ func closeListener(sock *netcore.Socket) {
 	}
 }
 
-// serveConnections accepts connections one after another and runs the
-// exchange with each. It ends after the first with once, and cleanly when
-// the context is cancelled.
-func serveConnections(e *env, sock *netcore.Socket, plan *exchangePlan, rep reporter, once bool) int {
+// listener is a listening socket and how to serve it.
+type listener struct {
+	e    *env
+	sock *netcore.Socket
+	plan *exchangePlan
+	opts *listenOptions
+	out  *lockedWriter // every report goes through it, from any goroutine
+}
+
+// reporter returns the reporter for connection number conn (0: the
+// listener itself, or the only connection served at a time).
+func (l *listener) reporter(conn int) reporter {
+	var w io.Writer = l.out
+	if conn > 0 {
+		w = &prefixWriter{w: l.out, prefix: fmt.Sprintf("[%d] ", conn)}
+	}
+	rep := l.opts.output.reporter(l.plan, l.e)
+	switch r := rep.(type) {
+	case *jsonReporter:
+		r.w, r.conn = l.out, conn
+	case *plainReporter:
+		r.w = w
+	}
+	return rep
+}
+
+// serveOne accepts one connection and runs the exchange with it.
+func (l *listener) serveOne(rep reporter) int {
+	conn, peer, err := l.accept(rep)
+	if err != nil {
+		return l.end(rep, err)
+	}
+	defer conn.Close()
+	rep.accepted(peer)
+	sum := exchange(l.e, conn, l.plan, rep)
+	if l.e.ctx.Err() != nil {
+		return exitOK // Ctrl+C ends listen cleanly
+	}
+	return sum.exitCode()
+}
+
+// accept waits for a connection. A failure that may pass (out of file
+// descriptors or memory) is reported once and accepting goes on after a
+// pause; the connection waits in the kernel's queue meanwhile.
+func (l *listener) accept(rep reporter) (*netcore.Socket, netcore.Addr, error) {
+	reported := false
 	for {
-		conn, peer, err := sock.Accept(e.ctx)
-		if err != nil {
-			return endListen(e, rep, err)
+		conn, peer, err := l.sock.Accept(l.e.ctx)
+		if err == nil || !mayPass(err) || l.e.ctx.Err() != nil {
+			return conn, peer, err
 		}
-		rep.accepted(peer)
-		sum := exchange(e, conn, plan, rep)
-		_ = conn.Close()
-		if e.ctx.Err() != nil {
-			return exitOK
+		if !reported {
+			rep.failed(fmt.Errorf("%w; accepting again when it passes", err))
+			reported = true
 		}
-		if once {
-			return sum.exitCode()
+		select {
+		case <-time.After(acceptPause):
+		case <-l.e.ctx.Done():
+			return nil, netcore.Addr{}, err
 		}
 	}
+}
+
+// mayPass reports whether an accept failure is a shortage that ends when
+// connections close.
+func mayPass(err error) bool {
+	switch netcore.ErrnoOf(err) {
+	case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+		return true
+	}
+	return false
+}
+
+// serveMany accepts connections until Ctrl+C, as fast as they come, and
+// serves them in turn or, with --concurrent, at once.
+func (l *listener) serveMany(rep reporter) int {
+	ctx, stop := context.WithCancel(l.e.ctx)
+	defer stop()
+	queue := newConnQueue()
+	var handlers sync.WaitGroup
+	acceptErr := make(chan error, 1)
+	go func() {
+		defer queue.close()
+		for n := 1; ; n++ {
+			conn, peer, err := l.accept(rep)
+			if err != nil {
+				acceptErr <- err
+				return
+			}
+			c := queued{conn, peer, n}
+			if l.opts.concurrent {
+				handlers.Go(func() { l.serve(c, l.reporter(c.n)) })
+			} else {
+				queue.push(c)
+			}
+		}
+	}()
+	for c, ok := queue.pop(ctx); ok; c, ok = queue.pop(ctx) {
+		l.serve(c, rep)
+	}
+	err := <-acceptErr
+	stop()
+	queue.closeAll()
+	handlers.Wait()
+	return l.end(rep, err)
+}
+
+// serve runs the exchange with one accepted connection.
+func (l *listener) serve(c queued, rep reporter) {
+	defer c.conn.Close()
+	rep.accepted(c.peer)
+	exchange(l.e, c.conn, l.plan, rep)
 }
 
 // serveDatagrams receives datagrams and answers each sender with the
 // payload, if any. It ends after the first with once, and cleanly when
 // the context is cancelled.
-func serveDatagrams(e *env, sock *netcore.Socket, plan *exchangePlan, rep reporter, once bool) int {
-	waitForever := netcore.WithCallTimeout(e.ctx, 0)
+func (l *listener) serveDatagrams(rep reporter) int {
+	waitForever := netcore.WithCallTimeout(l.e.ctx, 0)
+	duplex := engine.NewDuplex(l.sock)
 	for {
-		data, peer, err := sock.ReceiveDatagram(waitForever)
+		data, peer, err := l.sock.ReceiveDatagram(waitForever)
 		if err == nil {
-			err = plan.keep(data)
+			err = l.plan.keep(data)
 		}
 		if err != nil {
-			return endListen(e, rep, err)
+			return l.end(rep, err)
 		}
-		rep.datagram(peer, data)
-		if err := reply(e, sock, peer, plan, rep); err != nil {
+		duplex.Received(func() { rep.datagram(peer, data) })
+		if err := l.reply(duplex, peer, rep); err != nil {
 			rep.failed(err)
 		}
-		if once {
+		if l.opts.once {
 			return exitOK
 		}
 	}
 }
 
 // reply sends the payload back to the sender of a datagram, when there is
-// a payload and the sender has an address to answer.
-func reply(e *env, sock *netcore.Socket, peer netcore.Addr, plan *exchangePlan, rep reporter) error {
-	if plan.payload == nil || !peer.IsValid() || (peer.Family() == netcore.FamilyUnix && peer.Path() == "") {
+// a payload and the sender has an address to answer. An empty payload is
+// an empty datagram.
+func (l *listener) reply(duplex *engine.Duplex, peer netcore.Addr, rep reporter) error {
+	if !l.plan.source.given || !peer.IsValid() || (peer.Family() == netcore.FamilyUnix && peer.Path() == "") {
 		return nil
 	}
-	n, err := sock.SendTo(e.ctx, plan.payload, peer, 0)
-	if err == nil {
-		rep.sent(n, int64(n))
-	}
+	ctx := netcore.WithCallTimeout(l.e.ctx, l.plan.sendTimeout)
+	_, err := duplex.Send(ctx, l.plan.source.data, peer, 0, func(_ time.Time, p []byte) {
+		rep.sent(len(p), int64(len(p)))
+	})
 	return err
 }
 
-// endListen ends listen after a failure to accept or receive: cleanly when
-// it was Ctrl+C, else with the failure reported.
-func endListen(e *env, rep reporter, err error) int {
-	if e.ctx.Err() != nil {
+// end ends listen after a failure to accept or receive: cleanly when it
+// was Ctrl+C, else with the failure reported.
+func (l *listener) end(rep reporter, err error) int {
+	if l.e.ctx.Err() != nil {
 		return exitOK
 	}
 	rep.failed(err)
 	return exitCodeOf(err)
+}
+
+// queued is an accepted connection waiting to be served.
+type queued struct {
+	conn *netcore.Socket
+	peer netcore.Addr
+	n    int // its number, from 1
+}
+
+// connQueue holds accepted connections until they are served, without
+// limit: the accept loop never waits for the one being served.
+type connQueue struct {
+	mu     sync.Mutex
+	items  []queued
+	closed bool
+	ready  chan struct{} // has a token when items or closed changed
+}
+
+func newConnQueue() *connQueue { return &connQueue{ready: make(chan struct{}, 1)} }
+
+func (q *connQueue) push(c queued) {
+	q.mu.Lock()
+	q.items = append(q.items, c)
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *connQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *connQueue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the oldest connection, waiting for one; ok is false once the
+// queue is closed and empty, or ctx is done.
+func (q *connQueue) pop(ctx context.Context) (queued, bool) {
+	for {
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			c := q.items[0]
+			q.items = q.items[1:]
+			q.mu.Unlock()
+			return c, true
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return queued{}, false
+		}
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return queued{}, false
+		}
+	}
+}
+
+// closeAll closes the connections never served.
+func (q *connQueue) closeAll() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, c := range q.items {
+		_ = c.conn.Close()
+	}
+	q.items = nil
+}
+
+// lockedWriter serialises the writes of several goroutines: each report
+// line is one write.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// prefixWriter starts every line of each write (whole lines) with prefix,
+// in one write.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	out := make([]byte, 0, len(b)+len(p.prefix)*2)
+	for start := true; len(b) > 0; {
+		if start {
+			out = append(out, p.prefix...)
+		}
+		i := 0
+		for i < len(b) && b[i] != '\n' {
+			i++
+		}
+		if i < len(b) {
+			i++ // the newline
+		}
+		out = append(out, b[:i]...)
+		start, b = out[len(out)-1] == '\n', b[i:]
+	}
+	if _, err := p.w.Write(out); err != nil {
+		return 0, err
+	}
+	return n, nil
 }

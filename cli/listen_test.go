@@ -147,7 +147,7 @@ func TestListenDatagram(t *testing.T) {
 // TestListenServesInTurnUntilInterrupted serves two clients, one after the
 // other, then stops as Ctrl+C would stop it.
 func TestListenServesInTurnUntilInterrupted(t *testing.T) {
-	b := runBackground(t, "listen", "--send", "hi", "127.0.0.1:0")
+	b := runBackground(t, "listen", "-k", "--send", "hi", "127.0.0.1:0")
 	addr := listeningAddr(t, b)
 	for range 2 {
 		if got := talk(t, "tcp4", addr, "x"); got != "hi" {

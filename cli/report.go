@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -31,20 +34,51 @@ type reporter interface {
 	closed(c closeSummary)                            // an exchange ended
 }
 
-// newReporter returns the JSON or the plain reporter writing to w. The
-// plain one shows received bytes as a hex dump when dump is set.
-func newReporter(asJSON bool, w io.Writer, dump bool) reporter {
-	if asJSON {
-		return &jsonReporter{w: w}
+// outputFlags are the flags of connect and listen that choose the form of
+// the reports.
+type outputFlags struct {
+	asJSON   bool
+	jsonData string // how received events carry the bytes: "", "hex" or "base64"
+}
+
+func (f *outputFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object per event")
+	fs.Func("json-data", "with --json, carry the received bytes in each received event as `ENC`: hex or base64",
+		func(s string) error {
+			if s != "hex" && s != "base64" {
+				return fmt.Errorf("%s is not hex or base64", netcore.QuoteInput(s))
+			}
+			f.jsonData = s
+			return nil
+		})
+}
+
+// check refuses --json-data without --json.
+func (f *outputFlags) check() error {
+	if f.jsonData != "" && !f.asJSON {
+		return usagef("--json-data needs --json")
 	}
-	return &plainReporter{w: w, dump: dump}
+	return nil
+}
+
+// reporter returns the reporter the flags ask for, writing where the plan
+// says reports go. The plain one shows received bytes as a hex dump when
+// they are not kept elsewhere, and in nc mode prints no line per piece
+// sent or received.
+func (f *outputFlags) reporter(plan *exchangePlan, e *env) reporter {
+	w := plan.reportWriter(e)
+	if f.asJSON {
+		return &jsonReporter{w: w, data: f.jsonData}
+	}
+	return &plainReporter{w: w, dump: plan.sink == nil, traffic: !plan.interactive}
 }
 
 // plainReporter writes for people. Everything from outside goes through
 // package safe.
 type plainReporter struct {
 	w          io.Writer
-	dump       bool
+	dump       bool // received bytes as a hex dump
+	traffic    bool // a line for each piece sent or received
 	indexWidth int
 	addrWidth  int
 }
@@ -83,10 +117,17 @@ func (p *plainReporter) listening(local netcore.Addr) { p.line("listening on %s"
 
 func (p *plainReporter) accepted(peer netcore.Addr) { p.line("accepted from %s", addrText(peer)) }
 
-func (p *plainReporter) sent(n int, total int64) { p.line("sent %d bytes", n) }
+func (p *plainReporter) sent(n int, total int64) {
+	if p.traffic {
+		p.line("sent %d bytes", n)
+	}
+}
 
 func (p *plainReporter) received(data []byte, total int64) {
-	if p.dump {
+	switch {
+	case !p.traffic:
+		return
+	case p.dump:
 		writeHexDump(p.w, data, total-int64(len(data)))
 		return
 	}
@@ -102,7 +143,7 @@ func (p *plainReporter) datagram(peer netcore.Addr, data []byte) {
 
 func (p *plainReporter) closed(c closeSummary) {
 	text := fmt.Sprintf("closed: %s (received %d bytes, sent %d bytes)", c.reason, c.rx, c.tx)
-	if c.reason == reasonReset || c.reason == reasonError {
+	if c.failed() {
 		text += ": " + errorText(c.err)
 	}
 	p.line("%s", text)
@@ -134,28 +175,38 @@ func millisText(d time.Duration) string {
 }
 
 // jsonReporter writes one JSON object per line.
-type jsonReporter struct{ w io.Writer }
+type jsonReporter struct {
+	w    io.Writer
+	data string // "hex" or "base64": received events carry the bytes so
+	conn int    // when not 0, every event carries it as "conn"
+}
 
 func (j *jsonReporter) emit(v any) {
 	line, err := json.Marshal(v)
 	if err != nil { // only plain values are marshalled; cannot happen
 		panic(err)
 	}
-	_, _ = j.w.Write(append(escapeC1(line), '\n'))
+	if j.conn > 0 {
+		line = append(fmt.Appendf(nil, `{"conn":%d,`, j.conn), line[1:]...)
+	}
+	_, _ = j.w.Write(append(escapeInvisible(line), '\n'))
 }
 
-// escapeC1 writes DEL and the C1 controls (U+007F-U+009F) of a JSON text
-// as \u escapes. encoding/json escapes only the C0 controls, and a
-// terminal may act on U+009B (CSI) in a peer's path or an error string.
-// The escapes decode to the same characters, so no data changes; they can
-// stand only inside strings, where every non-ASCII rune is.
-func escapeC1(line []byte) []byte {
-	if !bytes.ContainsFunc(line, isC1) {
+// escapeInvisible writes as \u escapes the runes of a JSON text that a
+// terminal may act on or that hide or reorder text: DEL and the C1
+// controls (U+009B is CSI), the bidirectional controls (U+061C, U+200E,
+// U+200F, U+202A-U+202E, U+2066-U+2069) and the zero-width ones (U+200B-
+// U+200D, U+2060, U+FEFF). encoding/json escapes only the C0 controls
+// (and U+2028, U+2029). The escapes decode to the same characters, so no
+// data changes; they can stand only inside strings, where every non-ASCII
+// rune is.
+func escapeInvisible(line []byte) []byte {
+	if !bytes.ContainsFunc(line, isInvisible) {
 		return line
 	}
 	out := make([]byte, 0, len(line)+16)
 	for _, r := range string(line) {
-		if isC1(r) {
+		if isInvisible(r) {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = utf8.AppendRune(out, r)
@@ -164,7 +215,14 @@ func escapeC1(line []byte) []byte {
 	return out
 }
 
-func isC1(r rune) bool { return r >= 0x7f && r <= 0x9f }
+func isInvisible(r rune) bool {
+	switch {
+	case r >= 0x7f && r <= 0x9f, r == 0x061c, r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e,
+		r >= 0x2060 && r <= 0x2069 && r != 0x2065, r == 0xfeff:
+		return true
+	}
+	return false
+}
 
 type attemptEvent struct {
 	Event     string  `json:"event"`
@@ -203,12 +261,14 @@ type peerEvent struct {
 	Event string `json:"event"`
 	Peer  string `json:"peer"`
 	Bytes *int   `json:"bytes,omitempty"`
+	Data  string `json:"data,omitempty"`
 }
 
 type bytesEvent struct {
 	Event string `json:"event"`
 	Bytes int    `json:"bytes"`
 	Total *int64 `json:"total,omitempty"`
+	Data  string `json:"data,omitempty"`
 }
 
 type closedEvent struct {
@@ -235,7 +295,7 @@ func (j *jsonReporter) connected(a netcore.Attempt, total time.Duration) {
 
 func (j *jsonReporter) failed(err error) {
 	j.emit(failedEvent{Event: "failed", Address: optionalAddr(errorAddr(err)), Class: netcore.ClassOf(err).String(),
-		Errno: netcore.ErrnoName(netcore.ErrnoOf(err)), Message: err.Error()})
+		Errno: netcore.ErrnoName(netcore.ErrnoOf(err)), Message: messageOf(err)})
 }
 
 func (j *jsonReporter) listening(local netcore.Addr) {
@@ -251,18 +311,29 @@ func (j *jsonReporter) sent(n int, total int64) {
 }
 
 func (j *jsonReporter) received(data []byte, total int64) {
-	j.emit(bytesEvent{Event: "received", Bytes: len(data), Total: &total})
+	j.emit(bytesEvent{Event: "received", Bytes: len(data), Total: &total, Data: j.encode(data)})
 }
 
 func (j *jsonReporter) datagram(peer netcore.Addr, data []byte) {
 	n := len(data)
-	j.emit(peerEvent{Event: "datagram", Peer: peer.String(), Bytes: &n})
+	j.emit(peerEvent{Event: "datagram", Peer: peer.String(), Bytes: &n, Data: j.encode(data)})
+}
+
+// encode writes received bytes as --json-data asks; "" leaves them out.
+func (j *jsonReporter) encode(data []byte) string {
+	switch j.data {
+	case "hex":
+		return hex.EncodeToString(data)
+	case "base64":
+		return base64.StdEncoding.EncodeToString(data)
+	}
+	return ""
 }
 
 func (j *jsonReporter) closed(c closeSummary) {
 	ev := closedEvent{Event: "closed", Reason: c.reason, RX: c.rx, TX: c.tx, Errno: netcore.ErrnoName(c.errno())}
-	if c.reason == reasonReset || c.reason == reasonError {
-		ev.Message = c.err.Error()
+	if c.failed() {
+		ev.Message = messageOf(c.err)
 	}
 	j.emit(ev)
 }

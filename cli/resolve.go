@@ -43,6 +43,9 @@ func (o *resolveOptions) register(fs *flag.FlagSet) {
 	})
 	fs.Func("flags", "getaddrinfo `flags`, comma-separated: passive, canonname, numerichost, v4mapped, all, addrconfig, numericserv",
 		func(s string) error {
+			if strings.TrimSpace(s) == "" {
+				return errors.New("no flags given (passive, canonname, ...)")
+			}
 			f, err := netcore.ParseAIFlags(s)
 			if err != nil {
 				return errors.New(reasonText(err))
@@ -69,9 +72,16 @@ func runResolve(e *env, args []string) int {
 	if len(positional) == 2 {
 		service = positional[1]
 	}
+	if err := netcore.CheckHost(host); err != nil {
+		return e.fail(fs.Name(), inputf("bad HOST: %s", reasonText(err)))
+	}
 	rows, err := netcore.Resolve(e.ctx, host, service, o.hints)
 	if err != nil {
-		return e.fail(fs.Name(), err)
+		var rep reporter
+		if o.asJSON {
+			rep = &jsonReporter{w: e.stdout}
+		}
+		return e.failAfterStart(fs.Name(), rep, err)
 	}
 	if o.asJSON {
 		writeRowsJSON(e.stdout, rows)

@@ -14,7 +14,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/capture"
-	"sockbench/cli"
 	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/themes"
@@ -197,7 +196,7 @@ func (m *Model) nextEvents() tea.Cmd {
 
 // startTarget resolves and connects to the TARGET of the command line.
 func (m *Model) startTarget(target string) tea.Cmd {
-	t, err := cli.ParseTarget(target)
+	t, err := netcore.ParseTarget(target)
 	if err != nil {
 		m.setFocus(ui.PanelResolve, true)
 		return m.c.fail(errText(err))

@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"sockbench/cli"
 	"sockbench/netcore"
 	"sockbench/payload"
 	"sockbench/ui"
@@ -277,32 +276,32 @@ func (p *resolvePanel) connectRequest() tea.Cmd {
 // "unix:PATH" in the host field, or the whole TARGET in the host field.
 // The fields take the send line's escapes (\x1b, \\), so that a name or a
 // path with any byte in it can be typed, and shown safely.
-func targetOf(hostField, serviceField string) (cli.Target, error) {
+func targetOf(hostField, serviceField string) (netcore.Target, error) {
 	host, err := payload.ParseText(strings.TrimSpace(hostField))
 	if err != nil {
-		return cli.Target{}, fmt.Errorf("host: %w", err)
+		return netcore.Target{}, fmt.Errorf("host: %w", err)
 	}
 	service, err := payload.ParseText(strings.TrimSpace(serviceField))
 	if err != nil {
-		return cli.Target{}, fmt.Errorf("service: %w", err)
+		return netcore.Target{}, fmt.Errorf("service: %w", err)
 	}
 	return targetOfText(string(host), string(service))
 }
 
-func targetOfText(host, service string) (cli.Target, error) {
+func targetOfText(host, service string) (netcore.Target, error) {
 	if strings.HasPrefix(host, "unix:") {
-		return cli.ParseTarget(host)
+		return netcore.ParseTarget(host)
 	}
 	if service == "" {
 		if strings.Contains(host, ":") {
-			return cli.ParseTarget(host)
+			return netcore.ParseTarget(host)
 		}
-		return cli.Target{}, errors.New("no service: type a port number or a name such as echo or http")
+		return netcore.Target{}, errors.New("no service: type a port number or a name such as echo or http")
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		return cli.ParseTarget("[" + host + "]:" + service)
+		return netcore.ParseTarget("[" + host + "]:" + service)
 	}
-	return cli.ParseTarget(host + ":" + service)
+	return netcore.ParseTarget(host + ":" + service)
 }
 
 // resolve resolves the fields in the background, then connects when
@@ -328,7 +327,7 @@ func (p *resolvePanel) resolve(connect bool) tea.Cmd {
 	p.c.info("resolving " + p.query + "…")
 	return p.c.cmd(func() tea.Msg {
 		start := time.Now()
-		rows, err := cli.ResolveTargets(ctx, []cli.Target{t}, hints)
+		rows, err := netcore.ResolveTargets(ctx, []netcore.Target{t}, hints)
 		return resolvedMsg{gen: gen, rows: rows, err: err, took: time.Since(start), connect: connect}
 	})
 }

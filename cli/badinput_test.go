@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// badValues are the kinds of bad input every flag and argument is given.
+var badValues = map[string]string{
+	"empty":        "",
+	"1 MB":         strings.Repeat("x", 1<<20),
+	"malformed":    "\x1b]0;pwned\x07\u009b2J\u202e",
+	"out of range": "-99999999999999999999",
+	"non-UTF-8":    "\xff\xfe\xc0",
+}
+
+// acceptedByDesign are the values that are not bad input: text to send is
+// any text (the empty payload too), hex is forgiving about separators
+// ("-" is one), "-99..." is a fine file name, and an empty HOST is
+// getaddrinfo's NULL node.
+var acceptedByDesign = map[string]bool{
+	"connect send/empty": true, "connect send/1 MB": true, "connect send/malformed": true,
+	"connect send/out of range": true, "connect send/non-UTF-8": true,
+	"listen send/empty": true, "listen send/1 MB": true, "listen send/malformed": true,
+	"listen send/out of range": true, "listen send/non-UTF-8": true,
+	"connect send-hex/empty": true, "listen send-hex/empty": true,
+	"connect send-hex/out of range": true, "listen send-hex/out of range": true,
+	"connect recv-file/out of range": true, "listen recv-file/out of range": true,
+	"resolve ARG/empty": true,
+}
+
+// commandFlags returns the names of a command's flags.
+func commandFlags(register func(*flag.FlagSet)) []string {
+	fs := newFlagSet("x")
+	register(fs)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	return names
+}
+
+// TestBadInputEverywhere gives every flag of every command, and every
+// positional argument, each kind of bad value: each must end with exit 2
+// and one short line on stderr that holds no control character, no C1
+// and no invalid UTF-8, and never a panic.
+func TestBadInputEverywhere(t *testing.T) {
+	t.Chdir(t.TempDir()) // a file name taken by mistake is created there
+	refusing := closedPort(t)
+	commands := []struct {
+		name     string
+		register func(*flag.FlagSet)
+		rest     []string // good positional arguments
+	}{
+		{"resolve", func(fs *flag.FlagSet) { new(resolveOptions).register(fs) }, []string{"127.0.0.1", "80"}},
+		{"connect", func(fs *flag.FlagSet) { new(connectOptions).register(fs) }, []string{refusing}},
+		{"listen", func(fs *flag.FlagSet) { new(listenOptions).register(fs) }, []string{"127.0.0.1:0"}},
+	}
+	cases := 0
+	for _, c := range commands {
+		for _, name := range commandFlags(c.register) {
+			for kind, value := range badValues {
+				if acceptedByDesign[c.name+" "+name+"/"+kind] {
+					continue
+				}
+				cases++
+				checkBadInput(t, fmt.Sprintf("%s --%s %s", c.name, name, kind),
+					append([]string{c.name, "--" + name + "=" + value}, c.rest...))
+			}
+		}
+		for kind, value := range badValues {
+			if acceptedByDesign[c.name+" ARG/"+kind] {
+				continue
+			}
+			cases++
+			args := append([]string{c.name}, c.rest...)
+			args[1] = value // the first positional argument
+			checkBadInput(t, fmt.Sprintf("%s ARG %s", c.name, kind), args)
+		}
+	}
+	t.Logf("%d bad command lines", cases)
+}
+
+// checkBadInput runs one command line with cli.Run.
+func checkBadInput(t *testing.T, what string, args []string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				t.Errorf("%s: panic: %v", what, p)
+				done <- -1
+			}
+		}()
+		done <- Run(args, strings.NewReader(""), &stdout, &stderr)
+	}()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(testDeadline):
+		t.Fatalf("%s: still running; the bad value was taken", what)
+	}
+	out := stderr.String()
+	if code != exitUsage || stdout.Len() != 0 {
+		t.Errorf("%s: status %d, stdout %.100q, stderr %.200q; want 2 and one line", what, code, stdout.String(), out)
+		return
+	}
+	switch {
+	case strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") || !strings.HasPrefix(out, "sockbench: "):
+		t.Errorf("%s: not one line: %.300q", what, out)
+	case len(out) > 400:
+		t.Errorf("%s: %d bytes on stderr: %.300q", what, len(out), out)
+	case !utf8.ValidString(out):
+		t.Errorf("%s: invalid UTF-8 on stderr: %q", what, out)
+	case strings.IndexFunc(strings.TrimSuffix(out, "\n"), func(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f }) >= 0:
+		t.Errorf("%s: a control character on stderr: %q", what, out)
+	}
+}
