@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"sockbench/explain"
 	"sockbench/netcore"
 	"sockbench/safe"
 )
@@ -67,24 +68,9 @@ func exitCodeOf(err error) int {
 // system strings from outside.
 func errorText(err error) string { return safe.Text(messageOf(err)) }
 
-// messageOf is err's message as it is, for JSON (which escapes it). A
-// failed lookup reads "resolve NAME: what went wrong (EAI_CODE)".
-func messageOf(err error) string {
-	var re *netcore.ResolveError
-	if errors.As(err, &re) && re.Op == "getaddrinfo" {
-		return fmt.Sprintf("resolve %s: %s (%s)", re.Name, lowerFirst(re.Msg), re.Code)
-	}
-	return err.Error()
-}
-
-// lowerFirst lowercases a leading capital that starts an ordinary word, as
-// in glibc's "Name or service not known", to sit inside a sentence.
-func lowerFirst(s string) string {
-	if len(s) >= 2 && 'A' <= s[0] && s[0] <= 'Z' && 'a' <= s[1] && s[1] <= 'z' {
-		return string(s[0]+'a'-'A') + s[1:]
-	}
-	return s
-}
+// messageOf is err's message as it is, for JSON (which escapes it): in
+// the words explain.Error gives it, which the workbench uses too.
+func messageOf(err error) string { return explain.Error(err) }
 
 // reasonText is the message of a netcore ClassInvalid error without its
 // operation prefix, for use inside a sentence of our own.

@@ -263,7 +263,7 @@ func (p *resolvePanel) connectRequest() tea.Cmd {
 	case p.busy:
 		return p.c.info("still resolving: wait, or esc cancels")
 	case p.err != "" && p.query != "":
-		return p.c.info("the lookup of " + p.query + " failed (" + p.err + "): fix the host or service in the resolve panel and press enter")
+		return p.c.info("the lookup failed (" + p.err + "): fix the host or service in the resolve panel and press enter")
 	case p.err != "":
 		return p.c.info("the host and service do not make a target (" + p.err + "): fix them in the resolve panel and press enter")
 	case len(p.rows) == 0:
@@ -348,7 +348,7 @@ func (p *resolvePanel) resolved(msg resolvedMsg) tea.Cmd {
 		if msg.connect {
 			focus = p.c.emit(focusMsg{panel: ui.PanelResolve})
 		}
-		return tea.Batch(focus, p.c.fail("resolve "+p.query+": "+p.err))
+		return tea.Batch(focus, p.c.fail(p.err))
 	}
 	p.rows = msg.rows
 	p.sel, p.off = 0, 0
