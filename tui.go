@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 
 	"sockbench/capture"
@@ -236,11 +237,13 @@ func newWorkbench(cfg workbenchConfig) *model.Model {
 // programOptions are the Bubble Tea options of the workbench: no colour
 // at all under NO_COLOR.
 func programOptions(cfg workbenchConfig) []tea.ProgramOption {
-	var opts []tea.ProgramOption
 	if cfg.NoColor {
-		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+		return []tea.ProgramOption{tea.WithColorProfile(colorprofile.Ascii)}
 	}
-	return opts
+	// Lip Gloss found the terminal's colours already, when it was loaded;
+	// finding them again costs another "tmux info" inside tmux (20-30 ms
+	// of start-up).
+	return []tea.ProgramOption{tea.WithColorProfile(lipgloss.Writer.Profile)}
 }
 
 // runWorkbench starts the full-screen workbench and returns the exit code.
