@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -69,7 +70,10 @@ func (e *Engine) Close() {
 }
 
 // goTracked runs f in a goroutine that Close waits for; it reports false
-// (and runs nothing) once the engine is closed.
+// (and runs nothing) once the engine is closed. A panic in f does not take
+// the process down behind the user's back: it is reported as a Crashed
+// event, for the program to end the way it ends on its own panics (the
+// workbench restores the terminal first).
 func (e *Engine) goTracked(f func()) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -79,6 +83,11 @@ func (e *Engine) goTracked(f func()) bool {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				e.hub.post(Crashed{Value: r, Stack: debug.Stack()})
+			}
+		}()
 		f()
 	}()
 	return true

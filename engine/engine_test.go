@@ -358,3 +358,14 @@ func TestPauseThrottlesThePeer(t *testing.T) {
 		t.Errorf("let run: %+v, %+v", server.Store().Stats(), server.Status())
 	}
 }
+
+// TestPanicIsReported: a panic in a goroutine of the engine becomes a
+// Crashed event instead of ending the process on the spot.
+func TestPanicIsReported(t *testing.T) {
+	e, c := newEngine(t)
+	e.goTracked(func() { panic("boom") })
+	ev := c.await("the crash", is[Crashed]).(Crashed)
+	if ev.Value != "boom" || !strings.Contains(string(ev.Stack), "TestPanicIsReported") {
+		t.Errorf("crashed %v\n%s", ev.Value, ev.Stack)
+	}
+}

@@ -83,12 +83,20 @@ type Sent struct {
 	Destination netcore.Addr // where a datagram went, for an unconnected socket
 }
 
+// Crashed reports a panic in one of the engine's goroutines: a bug. The
+// engine may be in any state after it; the program should end.
+type Crashed struct {
+	Value any
+	Stack []byte
+}
+
 // StatesChanged says that the kernel's state of a watched socket changed
 // (see Watch).
 type StatesChanged struct{}
 
 func (Attempt) event()       {}
 func (StatesChanged) event() {}
+func (Crashed) event()       {}
 func (ConnectDone) event()   {}
 func (Opened) event()        {}
 func (OpenFailed) event()    {}

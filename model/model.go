@@ -8,6 +8,7 @@ package model
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
@@ -250,6 +251,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.lastEvents = time.Now()
 		cmds := []tea.Cmd{m.nextEvents()}
 		for _, ev := range msg.events {
+			if c, ok := ev.(engine.Crashed); ok {
+				// Panic here, in Update, where Bubble Tea restores the
+				// terminal before it reports the panic.
+				panic(fmt.Sprintf("a goroutine of the engine panicked: %v\n%s", c.Value, c.Stack))
+			}
 			cmds = append(cmds, m.broadcast(ev))
 		}
 		return tea.Batch(cmds...)

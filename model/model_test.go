@@ -954,3 +954,16 @@ func (d *driver) opts() *optionsOverlay {
 	}
 	return o
 }
+
+// TestEngineCrashEndsInUpdate: a panic in the engine's goroutines is
+// raised again in Update, where Bubble Tea restores the terminal.
+func TestEngineCrashEndsInUpdate(t *testing.T) {
+	d := newDriver(t, Config{}, 120, 40)
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "boom") {
+			t.Errorf("recovered %v", r)
+		}
+	}()
+	d.m.Update(eventsMsg{events: []engine.Event{engine.Crashed{Value: "boom"}}})
+	t.Error("no panic")
+}
