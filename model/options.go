@@ -77,9 +77,7 @@ func (o *optionsOverlay) Update(msg tea.Msg) tea.Cmd {
 		o.sel = max(0, min(o.sel+msg.rows/3, len(o.rows)-1))
 	case tea.PasteMsg:
 		if o.editing {
-			var cmd tea.Cmd
-			o.input, cmd = o.input.Update(msg)
-			return cmd
+			return pasteInto(&o.input, msg)
 		}
 	}
 	return nil

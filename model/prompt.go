@@ -5,6 +5,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"sockbench/payload"
 	"sockbench/ui"
 )
 
@@ -90,9 +91,22 @@ func (p *prompt) paste(msg tea.PasteMsg) tea.Cmd {
 	if p.choices != nil {
 		return nil
 	}
+	return pasteInto(&p.input, msg)
+}
+
+// pasteInto gives a text input pasted text with every control character
+// written as an escape (\x1b, \n): the input would drop them silently,
+// and every field that takes outside text reads these escapes.
+func pasteInto(in *textinput.Model, msg tea.PasteMsg) tea.Cmd {
 	var cmd tea.Cmd
-	p.input, cmd = p.input.Update(msg)
+	*in, cmd = in.Update(tea.PasteMsg{Content: payload.EscapeText([]byte(msg.Content))})
 	return cmd
+}
+
+// unescape reads a field's escapes back into the bytes they stand for.
+func unescape(field string) (string, error) {
+	b, err := payload.ParseText(field)
+	return string(b), err
 }
 
 // view is the prompt for the status line.

@@ -225,8 +225,11 @@ func (p *resolvePanel) Update(msg tea.Msg) tea.Cmd {
 	case cancelMsg:
 		p.stop()
 	case tea.PasteMsg:
-		if p.editing != notEditing {
-			return p.updateInput(msg)
+		switch p.editing {
+		case editingHost:
+			return pasteInto(&p.host, msg)
+		case editingService:
+			return pasteInto(&p.service, msg)
 		}
 	case scrollMsg:
 		p.sel = max(0, min(p.sel+msg.rows/3, len(p.rows)-1))

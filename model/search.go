@@ -208,7 +208,10 @@ type exportedMsg struct {
 // transcript as shown. A file that exists is replaced only when the user
 // says so.
 func (p *hexPanel) export(k *engine.Sock, dir capture.Dir, name string) (tea.Cmd, error) {
-	path := strings.TrimSpace(name)
+	path, err := unescape(strings.TrimSpace(name))
+	if err != nil {
+		return nil, fmt.Errorf("file name: %w", err)
+	}
 	if path == "" {
 		return nil, fmt.Errorf("no file name")
 	}

@@ -225,8 +225,11 @@ func (p *sendPanel) follow() {
 // every byte becomes an escape where it must, so that what is sent is
 // what was pasted; the last line break is left to enter to add.
 func (p *sendPanel) paste(msg tea.PasteMsg) tea.Cmd {
+	if p.destFocused {
+		return pasteInto(&p.dest, msg)
+	}
 	text := msg.Content
-	if p.mode == payload.Text && !p.destFocused {
+	if p.mode == payload.Text {
 		ending := endings[p.ending].bytes
 		if ending == "" {
 			ending = "\n"

@@ -313,9 +313,12 @@ func (p *socketsPanel) shutDone(msg shutdownMsg) tea.Cmd {
 }
 
 // parseListenAddr reads the listener prompt: an address, a bare port, or
-// empty for the default.
-func parseListenAddr(s, def string) (netcore.Addr, error) {
-	s = strings.TrimSpace(s)
+// empty for the default. A path may hold escapes (\x1b).
+func parseListenAddr(field, def string) (netcore.Addr, error) {
+	s, err := unescape(strings.TrimSpace(field))
+	if err != nil {
+		return netcore.Addr{}, err
+	}
 	if s == "" {
 		s = def
 	}
@@ -333,7 +336,9 @@ func parseUDPSpec(s string) (local, peer netcore.Addr, err error) {
 	if err != nil || !hasPeer {
 		return
 	}
-	r = strings.TrimSpace(r)
+	if r, err = unescape(strings.TrimSpace(r)); err != nil {
+		return
+	}
 	if isDigits(r) {
 		r = "127.0.0.1:" + r
 	}
