@@ -148,20 +148,22 @@ func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
 	if how != netcore.ShutWR {
 		k.shutRead.Store(true)
 	}
+	// The call and its note under the socket's lock, so that the note
+	// comes before the reader's note of the end of reading it causes.
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	if err := k.s.Shutdown(how); err != nil {
 		return err
 	}
-	k.update(func(st *Status) {
-		st.ReadShut = st.ReadShut || how != netcore.ShutWR
-		st.WriteShut = st.WriteShut || how != netcore.ShutRD
-	})
+	k.status.ReadShut = k.status.ReadShut || how != netcore.ShutWR
+	k.status.WriteShut = k.status.WriteShut || how != netcore.ShutRD
 	switch how {
 	case netcore.ShutRD:
-		k.note("we shut down reading (SHUT_RD)")
+		k.noteLocked("we shut down reading (SHUT_RD)")
 	case netcore.ShutWR:
-		k.note("we shut down writing (SHUT_WR): the peer sees end of stream (FIN)")
+		k.noteLocked("we shut down writing (SHUT_WR): the peer sees end of stream (FIN)")
 	default:
-		k.note("we shut down reading and writing (SHUT_RDWR)")
+		k.noteLocked("we shut down reading and writing (SHUT_RDWR)")
 	}
 	return nil
 }

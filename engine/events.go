@@ -46,6 +46,10 @@ type AcceptFailed struct {
 	Stopped  bool
 }
 
+// AcceptResumed says that a listener accepts again after transient
+// failures (reported once, by the first AcceptFailed).
+type AcceptResumed struct{ Listener *Sock }
+
 // Traffic says that bytes were sent or received on a socket and are in
 // its capture store. It is posted at most once until the events are
 // taken, however many chunks arrive meanwhile.
@@ -102,6 +106,7 @@ func (Opened) event()        {}
 func (OpenFailed) event()    {}
 func (Accepted) event()      {}
 func (AcceptFailed) event()  {}
+func (AcceptResumed) event() {}
 func (Traffic) event()       {}
 func (EOF) event()           {}
 func (Paused) event()        {}

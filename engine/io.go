@@ -141,6 +141,7 @@ func (e *Engine) sendOne(k *Sock, req sendReq) {
 // A transient failure (out of file descriptors, say) is reported and the
 // loop goes on after a pause, so that a listener outlives it.
 func (e *Engine) acceptLoop(l *Sock) {
+	failing := false // a run of transient failures is reported once
 	for {
 		c, _, err := l.s.Accept(l.ctx)
 		if err != nil {
@@ -149,11 +150,20 @@ func (e *Engine) acceptLoop(l *Sock) {
 			}
 			stopped := netcore.ClassOf(err) != netcore.ClassTransient
 			l.update(func(st *Status) { st.LastErr = err })
-			e.hub.post(AcceptFailed{Listener: l, Err: err, Stopped: stopped})
+			if !failing || stopped {
+				l.note("accept failed: " + err.Error() + map[bool]string{true: "; the listener stopped", false: "; trying again until it works"}[stopped])
+				e.hub.post(AcceptFailed{Listener: l, Err: err, Stopped: stopped})
+			}
+			failing = true
 			if stopped || !pause(l.ctx, acceptRetryPause) {
 				return
 			}
 			continue
+		}
+		if failing {
+			failing = false
+			l.note("accepting again")
+			e.hub.post(AcceptResumed{Listener: l})
 		}
 		trace := NewTrace()
 		if l.router != nil {

@@ -213,7 +213,13 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 		p.accepted[msg.Listener]++
 		return p.c.okay(fmt.Sprintf("#%d accepted %s as #%d", msg.Listener.ID(), msg.Sock.Peer(), msg.Sock.ID()))
 	case engine.AcceptFailed:
-		return p.c.fail(fmt.Sprintf("#%d accept: %s", msg.Listener.ID(), errText(msg.Err)))
+		text := fmt.Sprintf("#%d accept: %s", msg.Listener.ID(), errText(msg.Err))
+		if !msg.Stopped {
+			text += " (connections wait in the queue; accepting again as soon as it works)"
+		}
+		return p.c.fail(text)
+	case engine.AcceptResumed:
+		return p.c.okay(fmt.Sprintf("#%d accepts again", msg.Listener.ID()))
 	case engine.EOF:
 		if msg.Ours {
 			return p.c.info(fmt.Sprintf("#%d: reading ended: we shut down our reading side (SHUT_RD)", msg.Sock.ID()))
