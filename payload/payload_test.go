@@ -3,6 +3,7 @@ package payload
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -133,6 +134,22 @@ func FuzzEscapeText(f *testing.F) {
 			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 				t.Fatalf("unsafe rune %U in %q", r, s)
 			}
+		}
+	})
+}
+
+// FuzzParseHex: whatever it accepts, it reads as the hex digits say.
+func FuzzParseHex(f *testing.F) {
+	for _, s := range []string{"48 65:6c,0x6c 6f", "0x", "abc", "a", "zz", "48656c", "0X41;-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseHex(s)
+		if err != nil {
+			return
+		}
+		if back, err := ParseHex(fmt.Sprintf("% x", p)); err != nil || !bytes.Equal(back, p) {
+			t.Fatalf("%q: %x does not read back (%v)", s, p, err)
 		}
 	})
 }
