@@ -2,7 +2,6 @@ package model
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -273,38 +272,6 @@ func (p *resolvePanel) connectRequest() tea.Cmd {
 		return p.c.info("nothing to connect to: resolve a host and service first (enter in the resolve panel)")
 	}
 	return p.c.emit(connectRowsMsg{rows: p.rows})
-}
-
-// targetOf reads the resolve fields as a TARGET: a host and a service,
-// "unix:PATH" in the host field, or the whole TARGET in the host field.
-// The fields take the send line's escapes (\x1b, \\), so that a name or a
-// path with any byte in it can be typed, and shown safely.
-func targetOf(hostField, serviceField string) (netcore.Target, error) {
-	host, err := payload.ParseText(strings.TrimSpace(hostField))
-	if err != nil {
-		return netcore.Target{}, fmt.Errorf("host: %w", err)
-	}
-	service, err := payload.ParseText(strings.TrimSpace(serviceField))
-	if err != nil {
-		return netcore.Target{}, fmt.Errorf("service: %w", err)
-	}
-	return targetOfText(string(host), string(service))
-}
-
-func targetOfText(host, service string) (netcore.Target, error) {
-	if strings.HasPrefix(host, "unix:") {
-		return netcore.ParseTarget(host)
-	}
-	if service == "" {
-		if strings.Contains(host, ":") {
-			return netcore.ParseTarget(host)
-		}
-		return netcore.Target{}, errors.New("no service: type a port number or a name such as echo or http")
-	}
-	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
-		return netcore.ParseTarget("[" + host + "]:" + service)
-	}
-	return netcore.ParseTarget(host + ":" + service)
 }
 
 // resolve resolves the fields in the background, then connects when

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -318,59 +317,6 @@ func (p *socketsPanel) shutDone(msg shutdownMsg) tea.Cmd {
 	return p.c.okay(fmt.Sprintf("#%d: write side shut (SHUT_WR): the peer sees end of stream (FIN)", id))
 }
 
-// parseListenAddr reads the listener prompt: an address, a bare port, or
-// empty for the default. A path may hold escapes (\x1b).
-func parseListenAddr(field, def string) (netcore.Addr, error) {
-	s, err := unescape(strings.TrimSpace(field))
-	if err != nil {
-		return netcore.Addr{}, err
-	}
-	if s == "" {
-		s = def
-	}
-	if isDigits(s) {
-		s = "127.0.0.1:" + s
-	}
-	return netcore.ParseAddr(s)
-}
-
-// parseUDPSpec reads "LOCAL", "LOCAL -> PEER" or "-> PEER".
-func parseUDPSpec(s string) (local, peer netcore.Addr, err error) {
-	s = strings.TrimSpace(s)
-	l, r, hasPeer := strings.Cut(s, "->")
-	local, err = parseListenAddr(l, "127.0.0.1:0")
-	if err != nil || !hasPeer {
-		return
-	}
-	if r, err = unescape(strings.TrimSpace(r)); err != nil {
-		return
-	}
-	if isDigits(r) {
-		r = "127.0.0.1:" + r
-	}
-	peer, err = netcore.ParseAddr(r)
-	if err == nil && peer.Family() != local.Family() {
-		if local.IP().IsLoopback() && peer.Family() == netcore.FamilyInet6 && strings.TrimSpace(l) == "" {
-			local, _ = netcore.ParseAddr("[::1]:0")
-		} else {
-			err = fmt.Errorf("the local address %s and the peer %s are of different families", local, peer)
-		}
-	}
-	return
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // watched are the sockets whose kernel state is worth reading again: the
 // rows in view and the selected one.
 func (p *socketsPanel) watched() []*engine.Sock {
@@ -393,7 +339,6 @@ func (p *socketsPanel) children(l *engine.Sock) int {
 	}
 	return n
 }
-
 func (p *socketsPanel) View(w, h int, focused bool) string {
 	p.off = ui.VisibleOffset(p.sel, p.off, p.page, len(p.all))
 	v := ui.SocketsView{Selected: p.sel, Offset: p.off}
