@@ -137,10 +137,15 @@ func (e *Engine) sendOne(k *Sock, req sendReq) {
 	}
 }
 
-// acceptLoop accepts connections and starts each as a socket of its own.
-// A transient failure (out of file descriptors, say) is reported and the
-// loop goes on after a pause, so that a listener outlives it.
+// acceptLoop accepts connections and hands each to adopt, which makes it
+// a socket of its own: the loop does nothing else between two accepts, so
+// that a burst is taken from the kernel's queue as fast as it arrives. A
+// transient failure (out of file descriptors, say) is reported once and
+// the loop goes on after a pause, so that a listener outlives it.
 func (e *Engine) acceptLoop(l *Sock) {
+	accepted := make(chan *netcore.Socket, 1024)
+	e.goTracked(func() { e.adopt(l, accepted) })
+	defer close(accepted)
 	failing := false // a run of transient failures is reported once
 	for {
 		c, _, err := l.s.Accept(l.ctx)
@@ -165,13 +170,26 @@ func (e *Engine) acceptLoop(l *Sock) {
 			l.note("accepting again")
 			e.hub.post(AcceptResumed{Listener: l})
 		}
+		select {
+		case accepted <- c:
+		case <-l.ctx.Done():
+			_ = c.Close()
+			return
+		}
+	}
+}
+
+// adopt makes each accepted connection a socket of the engine, announces
+// it and starts it; once the engine is closed it closes what is left.
+func (e *Engine) adopt(l *Sock, accepted <-chan *netcore.Socket) {
+	for c := range accepted {
 		trace := NewTrace()
 		if l.router != nil {
 			trace = l.router.traceFor(c.Fd())
 		}
 		k := e.add(c, RoleAccepted, l, trace)
 		if k == nil {
-			return
+			continue // closed by add: the engine is closing
 		}
 		l.update(func(st *Status) { st.Accepted++ })
 		e.hub.post(Accepted{Listener: l, Sock: k})

@@ -62,12 +62,18 @@ func (e *Engine) Connect(ctx context.Context, d Dial) {
 	e.start(k)
 }
 
+// ListenBacklog is the backlog of the engine's listeners: the most the
+// kernel takes by default (net.core.somaxconn), so that a burst of
+// connections waits in the queue rather than have its SYNs dropped and
+// sent again a second later.
+const ListenBacklog = 4096
+
 // Listen opens a stream listener on addr, reported as Opened (or
 // OpenFailed). Its accepted connections become sockets of their own.
 func (e *Engine) Listen(addr netcore.Addr) {
 	trace := NewTrace()
 	router := newTraceRouter(trace)
-	s, err := netcore.ListenConfig{Options: []netcore.Option{netcore.WithTrace(router.trace)}}.Listen(addr)
+	s, err := netcore.ListenConfig{Backlog: ListenBacklog, Options: []netcore.Option{netcore.WithTrace(router.trace)}}.Listen(addr)
 	if err != nil {
 		e.hub.post(OpenFailed{What: "listen on " + addr.String(), Err: err})
 		return

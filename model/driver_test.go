@@ -1,6 +1,7 @@
 package model
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if addr := os.Getenv("SOCKBENCH_BURST_TO"); addr != "" {
+		burstChild(addr) // the child process of TestBurstAllAccepted
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // driver runs a Model the way Bubble Tea does, in the test's goroutine:
 // commands run in goroutines and their messages come back through a
