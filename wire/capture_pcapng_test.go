@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"sockbench/internal/pcaptest"
 	"sockbench/internal/testpeer"
 )
 
@@ -18,7 +19,7 @@ import (
 // writes it as pcapng: tshark follows the stream and gives back exactly
 // the bytes, over IPv4 and IPv6.
 func TestCapturePcapngFollows(t *testing.T) {
-	tshark(t)
+	pcaptest.Tshark(t)
 	for _, lo := range loopbacks {
 		t.Run(lo.name, func(t *testing.T) {
 			remote := testpeer.AddrPort(testpeer.Echo(t, lo.network, net.JoinHostPort(lo.ip, "0")))
@@ -33,7 +34,7 @@ func TestCapturePcapngFollows(t *testing.T) {
 			if n != c.Len() || n == 0 {
 				t.Errorf("%d packets written of %d", n, c.Len())
 			}
-			node0, node1 := followTCP(t, path)
+			node0, node1 := pcaptest.FollowTCP(t, path)
 			checkBytes(t, "sent", node0, payload)
 			checkBytes(t, "echoed", node1, echoed)
 			checkBytes(t, "echo", echoed, payload)
@@ -72,7 +73,7 @@ func echoAll(t *testing.T, network string, remote netip.AddrPort, payload []byte
 // TestCapturePcapngUDP captures datagrams and writes them as pcapng:
 // tshark lists each with its bytes.
 func TestCapturePcapngUDP(t *testing.T) {
-	tshark(t)
+	pcaptest.Tshark(t)
 	echo := udpEcho(t, "127.0.0.1")
 	c := startCapture(t, Config{Filter: Filter{Proto: UDP, Remotes: []netip.AddrPort{echo}}})
 	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(echo))
@@ -86,7 +87,7 @@ func TestCapturePcapngUDP(t *testing.T) {
 		t.Fatal(err)
 	}
 	path, _ := writeFile(t, func(f *os.File) (int, error) { return c.WritePcapng(f) })
-	out := runTshark(t, "-r", path, "-Y", "udp", "-T", "fields", "-e", "udp.dstport", "-e", "udp.payload")
+	out := pcaptest.Run(t, "-r", path, "-Y", "udp", "-T", "fields", "-e", "udp.dstport", "-e", "udp.payload")
 	port := fmt.Sprint(echo.Port())
 	local := fmt.Sprint(testpeer.AddrPort(conn.LocalAddr()).Port())
 	want := port + "\t6f6e65\n" + local + "\t6f6e65\n" + port + "\t74776f\n" + local + "\t74776f\n" +

@@ -3,69 +3,16 @@ package wire
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"sockbench/capture"
+	"sockbench/internal/pcaptest"
 )
-
-// tshark returns the path of tshark, or skips the test, saying why.
-func tshark(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark is not installed (apt-get install tshark): the pcapng files cannot be checked")
-	}
-	return path
-}
-
-// runTshark runs tshark with args and returns its standard output.
-func runTshark(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(tshark(t), args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
-}
-
-// followTCP returns the bytes of the first TCP stream of a pcapng file as
-// tshark's "follow" gives them: those node 0 (the side that sent the
-// first packet) sent, and those node 1 sent (the lines indented by a tab).
-func followTCP(t *testing.T, file string) (node0, node1 []byte) {
-	t.Helper()
-	out := runTshark(t, "-r", file, "-q", "-z", "follow,tcp,raw,0")
-	_, body, ok := strings.Cut(out, "\nNode 1: ")
-	if !ok {
-		t.Fatalf("no follow output from tshark:\n%s", out)
-	}
-	lines := strings.Split(body, "\n")[1:]
-	for _, line := range lines {
-		if strings.HasPrefix(line, "====") {
-			return node0, node1
-		}
-		data, err := hex.DecodeString(strings.TrimPrefix(line, "\t"))
-		if err != nil {
-			t.Fatalf("tshark follow line %q: %v", line, err)
-		}
-		if strings.HasPrefix(line, "\t") {
-			node1 = append(node1, data...)
-		} else {
-			node0 = append(node0, data...)
-		}
-	}
-	t.Fatalf("tshark's follow output does not end:\n%s", out)
-	return nil, nil
-}
 
 // tempFile returns a path in the test's temporary directory.
 func tempFile(t *testing.T, name string) string {
@@ -104,7 +51,7 @@ func randomBytes(n int) []byte {
 // tshark follows the stream and gives back exactly the bytes of each
 // direction, and the file says it is synthesised.
 func TestSynthesizedTCPFollows(t *testing.T) {
-	tshark(t)
+	pcaptest.Tshark(t)
 	sent := [][]byte{[]byte("GET / HTTP/1.0\r\n\r\n"), {0}, randomBytes(70000)}
 	received := [][]byte{randomBytes(100000), []byte("bye")}
 	store := capture.NewStore(0)
@@ -126,13 +73,13 @@ func TestSynthesizedTCPFollows(t *testing.T) {
 			conv := Conversation{Proto: TCP, Local: netip.MustParseAddrPort(c.local),
 				Remote: netip.MustParseAddrPort(c.remote), Accepted: c.accepted, Reason: "not permitted"}
 			path, n := writeFile(t, func(f *os.File) (int, error) { return WriteSynthesized(f, store, conv) })
-			node0, node1 := followTCP(t, path)
+			node0, node1 := pcaptest.FollowTCP(t, path)
 			if c.accepted { // the peer sent the SYN: it is node 0
 				node0, node1 = node1, node0
 			}
 			checkBytes(t, "sent", node0, bytes.Join(sent, nil))
 			checkBytes(t, "received", node1, bytes.Join(received, nil))
-			listed := runTshark(t, "-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.comment")
+			listed := pcaptest.Run(t, "-r", path, "-T", "fields", "-e", "frame.number", "-e", "frame.comment")
 			if got := strings.Count(listed, "\n"); got != n {
 				t.Errorf("tshark lists %d packets, %d written:\n%s", got, n, listed)
 			}
@@ -163,7 +110,7 @@ func firstDiff(a, b []byte) int {
 // as synthesised packets: tshark lists each, with its endpoints and its
 // bytes.
 func TestSynthesizedUDP(t *testing.T) {
-	tshark(t)
+	pcaptest.Tshark(t)
 	store := capture.NewStore(0)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	store.Append(capture.Sent, at, "", []byte("ping"))
@@ -172,7 +119,7 @@ func TestSynthesizedUDP(t *testing.T) {
 	store.Append(capture.Received, at.Add(3*time.Millisecond), "[::1]:6000", []byte("other"))
 	conv := Conversation{Proto: UDP, Local: netip.MustParseAddrPort("[::]:5000"), Remote: netip.MustParseAddrPort("[::1]:5353")}
 	path, n := writeFile(t, func(f *os.File) (int, error) { return WriteSynthesized(f, store, conv) })
-	out := runTshark(t, "-r", path, "-Y", "udp", "-T", "fields", "-e", "ipv6.src", "-e", "udp.srcport",
+	out := pcaptest.Run(t, "-r", path, "-Y", "udp", "-T", "fields", "-e", "ipv6.src", "-e", "udp.srcport",
 		"-e", "ipv6.dst", "-e", "udp.dstport", "-e", "udp.payload")
 	want := "::1\t5000\t::1\t5353\t70696e67\n" +
 		"::1\t5353\t::1\t5000\t706f6e67\n" +
