@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -116,7 +115,7 @@ func (f *workbenchFlags) apply(cfg *workbenchConfig) error {
 	if _, err := themes.Lookup(f.theme); err != nil {
 		return fmt.Errorf("--theme: %s is not one of %s", netcore.QuoteInput(f.theme), strings.Join(themes.Names(), ", "))
 	}
-	n, err := parseSize(f.limit)
+	n, err := cli.ParseSize(f.limit)
 	if err != nil {
 		return fmt.Errorf("--capture-limit: %w", err)
 	}
@@ -171,33 +170,6 @@ func versionLine() string {
 		line += fmt.Sprintf(" (%s %s%s)", rev, when, dirty)
 	}
 	return line + " " + info.GoVersion
-}
-
-// parseSize reads a byte count: 1048576, 64K, 64KiB, 256M, 256MiB, 1G.
-// Both K and KiB mean 1024.
-func parseSize(s string) (int64, error) {
-	t := strings.ToUpper(strings.TrimSpace(s))
-	t = strings.TrimSuffix(t, "B")
-	t = strings.TrimSuffix(t, "I")
-	mult := int64(1)
-	if t != "" {
-		switch t[len(t)-1] {
-		case 'K':
-			mult = 1 << 10
-		case 'M':
-			mult = 1 << 20
-		case 'G':
-			mult = 1 << 30
-		}
-		if mult > 1 {
-			t = t[:len(t)-1]
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
-	if err != nil || n <= 0 || n > (1<<46)/mult {
-		return 0, fmt.Errorf("%s is not a size such as 64MiB, 1G or 1048576", netcore.QuoteInput(s))
-	}
-	return n * mult, nil
 }
 
 // labAdapter gives the model the lab's services.

@@ -46,20 +46,6 @@ func TestNoColorForcesASCII(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	for in, want := range map[string]int64{"1048576": 1 << 20, "64K": 64 << 10, "64KiB": 64 << 10, "256M": 256 << 20,
-		"256MiB": 256 << 20, "1G": 1 << 30, "1gb": 1 << 30, "512B": 512} {
-		if got, err := parseSize(in); err != nil || got != want {
-			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "-1", "1T", "K", "1.5M"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) accepted", bad)
-		}
-	}
-}
-
 // screenText strips styling and blanks from terminal output, so that text
 // the renderer wrote with cursor moves between words still matches.
 func screenText(out []byte) string {

@@ -33,6 +33,8 @@ var acceptedByDesign = map[string]bool{
 	"connect send-hex/out of range": true, "listen send-hex/out of range": true,
 	"connect recv-file/out of range": true, "listen recv-file/out of range": true,
 	"resolve ARG/empty": true,
+	// "-99..." is a fine name for the --pcap file too.
+	"connect pcap/out of range": true, "listen pcap/out of range": true,
 }
 
 // commandFlags returns the names of a command's flags.

@@ -9,7 +9,8 @@ import (
 
 const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeout DUR] [--race[=DELAY]] [--json [--json-data ENC]]
                          [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
-                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send] TARGET...
+                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                         [--pcap FILE [--capture-limit SIZE]] TARGET...
 
 TARGET is HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or unix:@NAME. The
 targets are resolved in order into one list, which is tried one address
@@ -25,6 +26,13 @@ for the peer to close). A peer that takes nothing for --send-timeout
 ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), stalled,
 error, or cancelled (Ctrl+C, SIGTERM).
 
+--pcap FILE writes the connection's packets as pcapng, for Wireshark:
+captured on the wire, from before the first SYN to the last ACK, when the
+process may capture (CAP_NET_RAW: run as root, or sudo setcap
+cap_net_raw+ep $(which sockbench)); else made up from the bytes sent and
+received, around a made-up handshake, and the file says so. A report line
+says which. FILE must not exist.
+
 With no --send* and no --recv-file, and stdin a terminal, a pipe or a
 file, connect works like nc: stdin goes to the socket as it comes, the
 received bytes go to stdout (raw, or made safe when stdout is a
@@ -34,8 +42,9 @@ peer to close (or for --read-timeout, if given); the peer closing ends it
 at once.
 
 Exit status: 0 connected and the exchange ended normally, 1 the network
-said no (unknown name, refused, timed out, reset, stalled), 2 bad usage
-or input (nothing is sent), 130 interrupted.
+said no (unknown name, refused, timed out, reset, stalled) or the --pcap
+file could not be written, 2 bad usage or input (nothing is sent), 130
+interrupted.
 `
 
 // connectOptions are the flags of connect.
@@ -76,6 +85,9 @@ func runConnect(e *env, args []string) int {
 	if err == nil {
 		err = o.output.check()
 	}
+	if err == nil && o.exchange.pcap.set {
+		err = checkPcapTargets(targets)
+	}
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -85,15 +97,24 @@ func runConnect(e *env, args []string) int {
 	}
 	defer plan.closeSink()
 	rep := o.output.reporter(plan, e)
+	return plan.finishPcap(rep, o.connect(e, fs.Name(), targets, plan, rep))
+}
+
+// connect resolves the targets, connects (the --pcap capture, if any,
+// running from before the first SYN) and runs the exchange. It closes the
+// socket before it returns, so that the capture sees the close.
+func (o *connectOptions) connect(e *env, name string, targets []netcore.Target, plan *exchangePlan, rep reporter) int {
 	ais, err := netcore.ResolveTargets(e.ctx, targets, o.hints)
 	if err != nil {
-		return e.failAfterStart(fs.Name(), rep, err)
+		return e.failAfterStart(name, rep, err)
 	}
+	reportPcap(rep, plan.pcap.startConnect(ais))
 	sock, err := dial(e, o.dialer(), ais, rep)
 	if err != nil {
 		return exitCodeOf(err)
 	}
 	defer sock.Close()
+	plan.pcap.connected(sock)
 	return exchange(e, sock, plan, rep).exitCode()
 }
 

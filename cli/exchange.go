@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
 )
@@ -45,6 +46,8 @@ type exchangeFlags struct {
 	readTimeout       time.Duration
 	sendTimeout       time.Duration
 	shutdownAfterSend bool
+	pcap              stringFlag
+	captureLimit      int64 // 0: not given
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
@@ -57,6 +60,14 @@ func (f *exchangeFlags) register(fs *flag.FlagSet) {
 	durationFlag(fs, &f.sendTimeout, "send-timeout", DefaultSendTimeout,
 		"fail when the peer takes nothing for `DUR` while we send (default 1m); 0 waits for ever")
 	fs.BoolVar(&f.shutdownAfterSend, "shutdown-after-send", false, "shut down the sending side (SHUT_WR) after sending")
+	fs.Var(&f.pcap, "pcap", "write the packets to `FILE` as pcapng (created 0600, never over an existing file): "+
+		"captured on the wire when permitted (CAP_NET_RAW), else synthesised from the bytes exchanged")
+	fs.Func("capture-limit", "with --pcap, keep at most `SIZE` bytes of packets, such as 64MiB (default 256MiB)",
+		func(s string) error {
+			n, err := ParseSize(s)
+			f.captureLimit = n
+			return err
+		})
 }
 
 // exchangePlan is what an exchange does, checked before any connection
@@ -69,7 +80,8 @@ type exchangePlan struct {
 	sink              io.Writer // where received bytes go raw; nil: not kept
 	sinkIsStdout      bool
 	closeSink         func() error
-	interactive       bool // stdin is the payload and the peer's close ends all
+	interactive       bool          // stdin is the payload and the peer's close ends all
+	pcap              *pcapRecorder // --pcap, if given
 }
 
 // prepare checks the payload and opens --recv-file, so that bad input is
@@ -82,23 +94,49 @@ func (f *exchangeFlags) prepare(e *env, typ netcore.SockType) (*exchangePlan, er
 	}
 	plan := &exchangePlan{source: src, shutdownAfterSend: f.shutdownAfterSend, readTimeout: f.readTimeout,
 		sendTimeout: f.sendTimeout, closeSink: func() error { return nil }}
+	if err := f.preparePcap(plan, typ); err != nil {
+		return nil, err
+	}
+	if err := f.prepareSink(e, plan); err != nil {
+		plan.pcap.discard()
+		return nil, err
+	}
+	return plan, nil
+}
+
+// prepareSink opens --recv-file.
+func (f *exchangeFlags) prepareSink(e *env, plan *exchangePlan) error {
 	switch {
 	case !f.recvFile.set:
 	case f.recvFile.value == "":
-		return nil, usagef("--recv-file needs a PATH (- for stdout)")
+		return usagef("--recv-file needs a PATH (- for stdout)")
 	case f.recvFile.value == "-":
 		plan.sink, plan.sinkIsStdout = e.stdout, true
 	case !isPlainName(f.recvFile.value):
-		return nil, inputf("--recv-file: %s holds control characters or invalid UTF-8; not a name to create a file with",
+		return inputf("--recv-file: %s holds control characters or invalid UTF-8; not a name to create a file with",
 			netcore.QuoteInput(f.recvFile.value))
 	default:
 		file, err := os.Create(f.recvFile.value)
 		if err != nil {
-			return nil, inputf("cannot create --recv-file: %s", fileErrorText(err))
+			return inputf("cannot create --recv-file: %s", fileErrorText(err))
 		}
 		plan.sink, plan.closeSink = file, file.Close
 	}
-	return plan, nil
+	return nil
+}
+
+// preparePcap creates the --pcap file. It comes before --recv-file, which
+// may replace a file: a --pcap refused must leave that one alone.
+func (f *exchangeFlags) preparePcap(plan *exchangePlan, typ netcore.SockType) error {
+	if !f.pcap.set {
+		if f.captureLimit != 0 {
+			return usagef("--capture-limit needs --pcap")
+		}
+		return nil
+	}
+	var err error
+	plan.pcap, err = createPcap(f.pcap.value, f.captureLimit, typ)
+	return err
 }
 
 // isPlainName reports whether a file name is valid UTF-8 without control,
@@ -205,7 +243,8 @@ type exchanger struct {
 	duplex *engine.Duplex
 	plan   *exchangePlan
 	rep    reporter
-	rx, tx int64 // changed under the duplex's lock
+	peer   netcore.Addr // the peer, for --pcap's record of the bytes
+	rx, tx int64        // changed under the duplex's lock
 
 	sendDone chan struct{}   // closed once the sending has ended
 	sending  context.Context // the receive's context while sending; done when it ends
@@ -221,6 +260,7 @@ type exchanger struct {
 // so nothing is lost to a failure.
 func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) closeSummary {
 	x := &exchanger{e: e, sock: s, duplex: engine.NewDuplex(s), plan: plan, rep: rep, sendDone: make(chan struct{})}
+	x.peer, _ = s.PeerAddr()
 	sending, wakeReceiver := context.WithCancel(e.ctx)
 	defer wakeReceiver()
 	x.sending = sending
@@ -248,6 +288,7 @@ func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) close
 	}
 	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
 	rep.closed(sum)
+	plan.pcap.note("the exchange ended: " + sum.reason)
 	return sum
 }
 
@@ -317,7 +358,8 @@ func (x *exchanger) sendError(err error, src payloadSource) error {
 
 // recordSent reports a piece that went; the duplex calls it under its
 // lock.
-func (x *exchanger) recordSent(_ time.Time, p []byte) {
+func (x *exchanger) recordSent(t time.Time, p []byte) {
+	x.plan.pcap.record(capture.Sent, t, x.peer, p)
 	x.tx += int64(len(p))
 	x.rep.sent(len(p), x.tx)
 }
@@ -347,6 +389,7 @@ func (x *exchanger) receive(ctx context.Context) error {
 			return err
 		}
 		x.duplex.Received(func() {
+			x.plan.pcap.record(capture.Received, time.Now(), x.peer, data)
 			x.rx += int64(len(data))
 			x.rep.received(data, x.rx)
 		})

@@ -11,13 +11,15 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
 )
 
 const listenUsage = `usage: sockbench listen [--once | -k [--concurrent]] [--type stream|dgram|seqpacket] [--json [--json-data ENC]]
                         [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
-                        [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send] ADDR
+                        [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                        [--pcap FILE [--capture-limit SIZE]] ADDR
 
 ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH, unix:@NAME, or a bare PORT
 for 127.0.0.1:PORT; port 0 picks a free port, and the address bound is
@@ -34,8 +36,13 @@ With --type dgram, each datagram is shown with its sender and answered
 with the payload, if one is given, until Ctrl+C (--once stops after the
 first).
 
+--pcap FILE writes the packets of every connection (or datagram) as
+pcapng, once listen ends: captured on the wire when the process may
+(CAP_NET_RAW), else made up from the bytes exchanged. FILE must not exist.
+
 Exit status: 0 the exchange ended normally, or Ctrl+C (SIGINT, SIGTERM)
-ended listen, 1 the network said no, 2 bad usage or input.
+ended listen, 1 the network said no or the --pcap file could not be
+written, 2 bad usage or input.
 `
 
 // listenBacklog is the accept queue asked for: a burst of clients waits
@@ -96,6 +103,9 @@ func runListen(e *env, args []string) int {
 	if err == nil {
 		err = o.check()
 	}
+	if err == nil && o.exchange.pcap.set {
+		err = checkPcapTargets([]netcore.Target{target})
+	}
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -104,22 +114,32 @@ func runListen(e *env, args []string) int {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
-	sock, err := listenOn(e, target, o.sockType)
+	l := &listener{e: e, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}}
+	rep := l.reporter(0)
+	return plan.finishPcap(rep, l.listenAndServe(fs.Name(), target, rep))
+}
+
+// listenAndServe binds the target and serves it until done (the --pcap
+// capture, if any, running from before the first connection), and closes
+// the listener before it returns.
+func (l *listener) listenAndServe(name string, target netcore.Target, rep reporter) int {
+	sock, err := listenOn(l.e, target, l.opts.sockType)
 	if err != nil {
-		return e.fail(fs.Name(), err)
+		return l.e.fail(name, err)
 	}
 	defer closeListener(sock)
-	l := &listener{e: e, sock: sock, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}}
+	l.sock = sock
 	local, err := sock.LocalAddr()
 	if err != nil {
-		return e.fail(fs.Name(), err)
+		return l.e.fail(name, err)
 	}
-	rep := l.reporter(0)
+	started := l.plan.pcap.startListen(local)
 	rep.listening(local)
-	if o.sockType == netcore.SockDgram {
+	reportPcap(rep, started)
+	if l.opts.sockType == netcore.SockDgram {
 		return l.serveDatagrams(rep)
 	}
-	if !o.keep {
+	if !l.opts.keep {
 		return l.serveOne(rep)
 	}
 	return l.serveMany(rep)
@@ -291,7 +311,10 @@ func (l *listener) serveDatagrams(rep reporter) int {
 		if err != nil {
 			return l.end(rep, err)
 		}
-		duplex.Received(func() { rep.datagram(peer, data) })
+		duplex.Received(func() {
+			l.plan.pcap.record(capture.Received, time.Now(), peer, data)
+			rep.datagram(peer, data)
+		})
 		if err := l.reply(duplex, peer, rep); err != nil {
 			rep.failed(err)
 		}
@@ -309,7 +332,8 @@ func (l *listener) reply(duplex *engine.Duplex, peer netcore.Addr, rep reporter)
 		return nil
 	}
 	ctx := netcore.WithCallTimeout(l.e.ctx, l.plan.sendTimeout)
-	_, err := duplex.Send(ctx, l.plan.source.data, peer, 0, func(_ time.Time, p []byte) {
+	_, err := duplex.Send(ctx, l.plan.source.data, peer, 0, func(t time.Time, p []byte) {
+		l.plan.pcap.record(capture.Sent, t, peer, p)
 		rep.sent(len(p), int64(len(p)))
 	})
 	return err

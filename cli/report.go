@@ -32,6 +32,8 @@ type reporter interface {
 	received(data []byte, total int64)                // bytes arrived on a connection
 	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
 	closed(c closeSummary)                            // an exchange ended
+	pcapStarted(ps pcapStart)                         // --pcap captures, or cannot
+	pcapWritten(w pcapWritten)                        // the --pcap file is written
 }
 
 // outputFlags are the flags of connect and listen that choose the form of
@@ -145,6 +147,32 @@ func (p *plainReporter) closed(c closeSummary) {
 	text := fmt.Sprintf("closed: %s (received %d bytes, sent %d bytes)", c.reason, c.rx, c.tx)
 	if c.failed() {
 		text += ": " + errorText(c.err)
+	}
+	p.line("%s", text)
+}
+
+func (p *plainReporter) pcapStarted(ps pcapStart) {
+	if ps.reason != nil {
+		p.line("pcap: no capture: %s; %s gets packets synthesised from the exchange", errorText(ps.reason), safe.Text(ps.path))
+		return
+	}
+	p.line("pcap: capturing %s for %s", safe.Text(ps.filter), safe.Text(ps.path))
+}
+
+func (p *plainReporter) pcapWritten(w pcapWritten) {
+	if w.err != nil {
+		p.line("pcap: cannot write %s: %s", safe.Text(w.path), errorText(w.err))
+		return
+	}
+	text := fmt.Sprintf("pcap: wrote %d packets synthesised from the exchange to %s", w.packets, safe.Text(w.path))
+	if w.captured {
+		text = fmt.Sprintf("pcap: wrote %d packets captured on the wire to %s", w.packets, safe.Text(w.path))
+	}
+	if w.cut > 0 {
+		text += fmt.Sprintf("; %d cut to their headers (--capture-limit)", w.cut)
+	}
+	if w.lost > 0 {
+		text += fmt.Sprintf("; %d lost", w.lost)
 	}
 	p.line("%s", text)
 }
@@ -271,6 +299,18 @@ type bytesEvent struct {
 	Data  string `json:"data,omitempty"`
 }
 
+type pcapEvent struct {
+	Event   string `json:"event"`
+	File    string `json:"file"`
+	Source  string `json:"source"`           // "capture" or "synthesised"
+	Filter  string `json:"filter,omitempty"` // what is captured
+	Reason  string `json:"reason,omitempty"` // why nothing is captured
+	Packets *int   `json:"packets,omitempty"`
+	Cut     int64  `json:"cut,omitempty"`
+	Lost    int64  `json:"lost,omitempty"`
+	Message string `json:"message,omitempty"` // the failure to write the file
+}
+
 type closedEvent struct {
 	Event   string `json:"event"`
 	Reason  string `json:"reason"`
@@ -334,6 +374,27 @@ func (j *jsonReporter) closed(c closeSummary) {
 	ev := closedEvent{Event: "closed", Reason: c.reason, RX: c.rx, TX: c.tx, Errno: netcore.ErrnoName(c.errno())}
 	if c.failed() {
 		ev.Message = messageOf(c.err)
+	}
+	j.emit(ev)
+}
+
+func (j *jsonReporter) pcapStarted(ps pcapStart) {
+	ev := pcapEvent{Event: "pcap", File: ps.path, Source: "capture", Filter: ps.filter}
+	if ps.reason != nil {
+		ev.Source, ev.Filter, ev.Reason = "synthesised", "", messageOf(ps.reason)
+	}
+	j.emit(ev)
+}
+
+func (j *jsonReporter) pcapWritten(w pcapWritten) {
+	ev := pcapEvent{Event: "pcap-written", File: w.path, Source: "synthesised", Cut: w.cut, Lost: w.lost}
+	if w.captured {
+		ev.Source = "capture"
+	}
+	if w.err != nil {
+		ev.Message = messageOf(w.err)
+	} else {
+		ev.Packets = &w.packets
 	}
 	j.emit(ev)
 }

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package wire
+
+func openSource(Filter, uint32) (source, error) { return nil, ErrUnsupported }
