@@ -17,19 +17,23 @@ import (
 // Config is what an engine is made with.
 type Config struct {
 	// CaptureLimit is how many bytes of traffic each socket keeps;
-	// 0 is capture.DefaultLimit.
+	// 0 is capture.DefaultLimit. It bounds each packet capture too.
 	CaptureLimit int64
+	// CapturePackets captures the packets of every listener and UDP socket
+	// (connect runs say so for themselves, in Dial.Capture).
+	CapturePackets bool
 }
 
 // Engine owns a set of open sockets and the goroutines that serve them.
 // Its methods are safe for concurrent use. What happens is reported as
 // events, in order, through Next.
 type Engine struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	limit  int64
-	hub    *hub
-	wg     sync.WaitGroup
+	ctx            context.Context
+	cancel         context.CancelFunc
+	limit          int64
+	capturePackets bool
+	hub            *hub
+	wg             sync.WaitGroup
 
 	mu      sync.Mutex // guards the fields below
 	closed  bool
@@ -41,7 +45,11 @@ type Engine struct {
 // New starts an engine with no sockets.
 func New(cfg Config) *Engine {
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{ctx: ctx, cancel: cancel, limit: cfg.CaptureLimit, hub: newHub(ctx.Done())}
+	limit := cfg.CaptureLimit
+	if limit <= 0 {
+		limit = capture.DefaultLimit
+	}
+	e := &Engine{ctx: ctx, cancel: cancel, limit: limit, capturePackets: cfg.CapturePackets, hub: newHub(ctx.Done())}
 	e.goTracked(e.watchStates)
 	return e
 }
@@ -180,6 +188,9 @@ func (k *Sock) closeNow() error {
 	k.mu.Lock()
 	if !k.status.Closed {
 		k.noteLocked("closed")
+		if k.packets != nil {
+			defer k.packets.release()
+		}
 	}
 	k.status.Closed, k.status.State = true, "closed"
 	k.mu.Unlock()

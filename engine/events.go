@@ -87,6 +87,17 @@ type Sent struct {
 	Destination netcore.Addr // where a datagram went, for an unconnected socket
 }
 
+// RunPackets gives a connect run's packet capture (Dial.Capture), before
+// its first attempt: each attempt's segments are in it (see FlowSegments).
+type RunPackets struct {
+	Run     int
+	Packets *Packets
+}
+
+// PacketsCaptured says that a connect run's capture kept new packets. It
+// is posted at most once until the events are taken.
+type PacketsCaptured struct{ Run int }
+
 // Crashed reports a panic in one of the engine's goroutines: a bug. The
 // engine may be in any state after it; the program should end.
 type Crashed struct {
@@ -98,17 +109,19 @@ type Crashed struct {
 // (see Watch).
 type StatesChanged struct{}
 
-func (Attempt) event()       {}
-func (StatesChanged) event() {}
-func (Crashed) event()       {}
-func (ConnectDone) event()   {}
-func (Opened) event()        {}
-func (OpenFailed) event()    {}
-func (Accepted) event()      {}
-func (AcceptFailed) event()  {}
-func (AcceptResumed) event() {}
-func (Traffic) event()       {}
-func (EOF) event()           {}
-func (Paused) event()        {}
-func (ReceiveFailed) event() {}
-func (Sent) event()          {}
+func (Attempt) event()         {}
+func (StatesChanged) event()   {}
+func (RunPackets) event()      {}
+func (PacketsCaptured) event() {}
+func (Crashed) event()         {}
+func (ConnectDone) event()     {}
+func (Opened) event()          {}
+func (OpenFailed) event()      {}
+func (Accepted) event()        {}
+func (AcceptFailed) event()    {}
+func (AcceptResumed) event()   {}
+func (Traffic) event()         {}
+func (EOF) event()             {}
+func (Paused) event()          {}
+func (ReceiveFailed) event()   {}
+func (Sent) event()            {}

@@ -13,24 +13,25 @@ import (
 type hub struct {
 	mu      sync.Mutex
 	events  []Event
-	traffic map[*Sock]bool // sockets with a Traffic event pending
+	pending map[Event]bool // Traffic and PacketsCaptured events pending: each once
 	notify  chan struct{}  // one token when events are pending
 	done    <-chan struct{}
 }
 
 func newHub(done <-chan struct{}) *hub {
-	return &hub{traffic: map[*Sock]bool{}, notify: make(chan struct{}, 1), done: done}
+	return &hub{pending: map[Event]bool{}, notify: make(chan struct{}, 1), done: done}
 }
 
 // post queues an event; it never waits.
 func (h *hub) post(ev Event) {
 	h.mu.Lock()
-	if t, ok := ev.(Traffic); ok {
-		if h.traffic[t.Sock] {
+	switch ev.(type) {
+	case Traffic, PacketsCaptured:
+		if h.pending[ev] {
 			h.mu.Unlock()
 			return
 		}
-		h.traffic[t.Sock] = true
+		h.pending[ev] = true
 	}
 	h.events = append(h.events, ev)
 	h.mu.Unlock()
@@ -46,7 +47,7 @@ func (h *hub) take() []Event {
 	defer h.mu.Unlock()
 	evs := h.events
 	h.events = nil
-	clear(h.traffic)
+	clear(h.pending)
 	return evs
 }
 

@@ -191,6 +191,9 @@ func (e *Engine) adopt(l *Sock, accepted <-chan *netcore.Socket) {
 		if k == nil {
 			continue // closed by add: the engine is closing
 		}
+		if p := l.Packets(); p != nil {
+			k.packets = p.use()
+		}
 		l.update(func(st *Status) { st.Accepted++ })
 		e.hub.post(Accepted{Listener: l, Sock: k})
 		e.start(k)

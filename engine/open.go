@@ -17,6 +17,9 @@ type Dial struct {
 	// Traces has one trace per row, for each attempt's system calls; the
 	// winner's becomes the socket's.
 	Traces []*Trace
+	// Capture captures the run's packets, from before the first SYN
+	// (announced by a RunPackets event); the socket keeps its own.
+	Capture bool
 }
 
 // Connect runs d until an attempt connects, every one failed, or ctx
@@ -25,6 +28,12 @@ type Dial struct {
 // engine, already receiving. Connect waits for all of that: call it from a
 // goroutine of your own.
 func (e *Engine) Connect(ctx context.Context, d Dial) {
+	var packets *Packets
+	if d.Capture {
+		if packets = e.runPackets(d); packets != nil {
+			e.hub.post(RunPackets{Run: d.Run, Packets: packets})
+		}
+	}
 	winner := -1
 	dialer := netcore.Dialer{
 		Timeout: d.Timeout,
@@ -43,6 +52,9 @@ func (e *Engine) Connect(ctx context.Context, d Dial) {
 	}
 	s, err := dialer.ConnectList(ctx, d.Rows)
 	if err != nil {
+		if packets != nil {
+			packets.Stop() // what it kept stays, for the attempts
+		}
 		e.hub.post(ConnectDone{Run: d.Run, Err: err})
 		return
 	}
@@ -58,6 +70,7 @@ func (e *Engine) Connect(ctx context.Context, d Dial) {
 	if !k.peer.IsValid() && winner >= 0 {
 		k.peer = d.Rows[winner].Addr
 	}
+	k.adoptPackets(packets)
 	e.hub.post(ConnectDone{Run: d.Run, Sock: k})
 	e.start(k)
 }
@@ -80,6 +93,7 @@ func (e *Engine) Listen(addr netcore.Addr) {
 	}
 	if k := e.add(s, RoleListener, nil, trace); k != nil {
 		k.router = router
+		e.listenerPackets(k)
 		e.announce(k)
 	}
 }
@@ -102,6 +116,7 @@ func (e *Engine) OpenUDP(local, peer netcore.Addr) {
 		}
 	}
 	if k := e.add(s, RoleDatagram, nil, trace); k != nil {
+		e.listenerPackets(k)
 		e.announce(k)
 	}
 }

@@ -61,10 +61,11 @@ type Sock struct {
 	// tells our end of reading from the peer's.
 	shutRead atomic.Bool
 
-	mu      sync.Mutex // guards status, flow and writing, and orders notes
+	mu      sync.Mutex // guards status, flow, writing and packets, and orders notes
 	status  Status
 	flow    pauser
-	writing bool // a writer goroutine runs
+	writing bool     // a writer goroutine runs
+	packets *Packets // the packet capture, nil when none was asked for
 }
 
 // ID is the socket's number in the engine, from 1 up.
