@@ -2,6 +2,7 @@ package netcore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -95,15 +96,14 @@ func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlag
 	var sa unix.Sockaddr
 	var recvErr error
 	err := s.await(ctx, op, Addr{}, false, timeout, func(fd int) bool {
-		start := time.Now()
-		if from || flags != 0 {
-			n, sa, recvErr = unix.Recvfrom(fd, p, int(flags))
-		} else {
-			n, recvErr = unix.Read(fd, p)
-		}
-		if s.trace != nil {
-			s.traceCall(syscallName(op, "recvfrom", from || flags != 0), start, n, recvErr, "%d, %d bytes, %s", fd, len(p), flags)
-		}
+		n, recvErr = s.sys(syscallName(op, "recvfrom", from || flags != 0), fd, func() (int, error) {
+			if from || flags != 0 {
+				var err error
+				n, sa, err = unix.Recvfrom(fd, p, int(flags))
+				return n, err
+			}
+			return unix.Read(fd, p)
+		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s", fd, len(p), flags) })
 		return recvErr != unix.EAGAIN && recvErr != unix.EINTR
 	})
 	if err == nil {
@@ -179,11 +179,8 @@ func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags M
 	var n int
 	var sendErr error
 	err := s.await(ctx, op, to, true, timeout, func(fd int) bool {
-		start := time.Now()
-		n, sendErr = unix.SendmsgN(fd, p, nil, sa, int(flags)|msgNoSignal)
-		if s.trace != nil {
-			s.traceCall("sendmsg", start, n, sendErr, "%d, %d bytes, %s, %s", fd, len(p), destText(to), flags)
-		}
+		n, sendErr = s.sys("sendmsg", fd, func() (int, error) { return unix.SendmsgN(fd, p, nil, sa, int(flags)|msgNoSignal) },
+			func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s, %s", fd, len(p), destText(to), flags) })
 		return sendErr != unix.EAGAIN && sendErr != unix.EINTR
 	})
 	if err == nil {
@@ -208,8 +205,7 @@ func destText(to Addr) string {
 // while holding a lock that a receiving goroutine also needs.
 func (s *Socket) WaitWritable(ctx context.Context) error {
 	return s.await(ctx, "wait-writable", Addr{}, true, callTimeout(ctx, s.Timeouts().Send), func(fd int) bool {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
-		n, err := unix.Poll(fds, 0)
+		n, err := pollNow(fd, unix.POLLOUT)
 		return err != nil || n > 0
 	})
 }

@@ -72,11 +72,10 @@ func WithTimeouts(t Timeouts) Option {
 // ordinary option that can be turned off.
 func NewSocket(family Family, typ SockType, proto Protocol, opts ...Option) (*Socket, error) {
 	s := configured(family, typ, proto, opts)
-	start := time.Now()
-	fd, err := sysSocket(family, typ, proto)
-	if s.trace != nil {
-		s.traceCall("socket", start, fd, err, "%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d", family.CName(), typ.CName(), int(proto))
-	}
+	fd, err := s.sys("socket", noFD, func() (int, error) { return sysSocket(family, typ, proto) }, func(c *Syscall) {
+		c.Args = fmt.Sprintf("%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d", family.CName(), typ.CName(), int(proto))
+		c.NewFDs = []int{c.Result}
+	})
 	if err != nil {
 		return nil, sysError("socket", Addr{}, err)
 	}
@@ -231,7 +230,8 @@ func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, ti
 	var waitStart time.Time
 	traceWait := func(fd uintptr, ready int) {
 		if s.trace != nil && !waitStart.IsZero() {
-			s.traceCall("poll", waitStart, ready, nil, "fd %d, %s, timeout %s", fd, event, timeoutText(timeout))
+			s.trace(Syscall{Name: "poll", FD: int(fd), Result: ready, Start: waitStart, Duration: time.Since(waitStart),
+				Args: fmt.Sprintf("fd %d, %s, timeout %s", fd, event, timeoutText(timeout))})
 		}
 	}
 	err = wait(func(fd uintptr) bool {
@@ -279,11 +279,7 @@ func (s *Socket) Bind(a Addr) error {
 		return &Error{Op: op, Addr: a, Class: ClassInvalid, Err: err}
 	}
 	err = s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.Bind(fd, sa)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %s", fd, a)
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.Bind(fd, sa) }, args("%d, %s", fd, a))
 		return err
 	})
 	if err != nil {
@@ -297,11 +293,7 @@ func (s *Socket) Bind(a Addr) error {
 func (s *Socket) Listen(backlog int) error {
 	const op = "listen"
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.Listen(fd, backlog)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %d", fd, backlog)
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.Listen(fd, backlog) }, args("%d, %d", fd, backlog))
 		return err
 	})
 	if err != nil {
@@ -320,11 +312,16 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 	var acceptErr error
 	err := s.await(ctx, op, Addr{}, false, s.Timeouts().Accept, func(fd int) bool {
 		for range 8 { // interrupted, or aborted while queued: try again
-			start := time.Now()
-			nfd, sa, acceptErr = sysAccept(fd)
-			if s.trace != nil {
-				s.traceCall(op, start, nfd, acceptErr, "%d", fd)
-			}
+			nfd, acceptErr = s.sys(op, fd, func() (int, error) {
+				var err error
+				nfd, sa, err = sysAccept(fd)
+				return nfd, err
+			}, func(c *Syscall) {
+				c.Args = fmt.Sprintf("%d", fd)
+				if c.Result >= 0 {
+					c.NewFDs = []int{c.Result}
+				}
+			})
 			if acceptErr != unix.ECONNABORTED && acceptErr != unix.EINTR {
 				break
 			}
@@ -349,12 +346,7 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 func (s *Socket) pollNow(op string) (bool, error) {
 	var ready bool
 	err := s.control(func(fd int) error {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		start := time.Now()
-		n, err := unix.Poll(fds, 0)
-		if s.trace != nil {
-			s.traceCall("poll", start, n, err, "fd %d, POLLIN, timeout 0", fd)
-		}
+		n, err := s.sys("poll", fd, func() (int, error) { return pollNow(fd, unix.POLLIN) }, args("fd %d, POLLIN, timeout 0", fd))
 		ready = n > 0
 		return err
 	})
@@ -362,6 +354,12 @@ func (s *Socket) pollNow(op string) (bool, error) {
 		return false, sysError(op, Addr{}, err)
 	}
 	return ready, nil
+}
+
+// pollNow polls fd once for events, without waiting.
+func pollNow(fd int, events int16) (int, error) {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
+	return unix.Poll(fds, 0)
 }
 
 // AcceptReady reports whether Accept would not wait (socket-accept-ready?).
@@ -375,11 +373,8 @@ func (s *Socket) ReceiveReady() (bool, error) { return s.pollNow("socket-receive
 func (s *Socket) Shutdown(how ShutHow) error {
 	const op = "shutdown"
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.Shutdown(fd, int(how))
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, SHUT_%s", fd, upper(how.String()))
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.Shutdown(fd, int(how)) },
+			args("%d, SHUT_%s", fd, upper(how.String())))
 		return err
 	})
 	if err != nil && err != unix.ENOTCONN {
@@ -410,16 +405,12 @@ func (s *Socket) Close() error {
 	p := s.pfd.Load()
 	s.mu.Unlock()
 
-	start := time.Now()
-	var err error
-	if p != nil {
-		err = p.file.Close()
-	} else {
-		err = unix.Close(s.fd)
-	}
-	if s.trace != nil {
-		s.traceCall("close", start, 0, err, "%d", s.fd)
-	}
+	_, err := s.sys("close", s.fd, func() (int, error) {
+		if p != nil {
+			return 0, p.file.Close()
+		}
+		return 0, unix.Close(s.fd)
+	}, args("%d", s.fd))
 	if err != nil {
 		return sysError("close", Addr{}, err)
 	}
@@ -462,12 +453,11 @@ func (s *Socket) PeerAddr() (Addr, error) {
 func (s *Socket) sockname(op string, call func(int) (unix.Sockaddr, error)) (Addr, error) {
 	var a Addr
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		sa, err := call(fd)
-		a = addrFromSockaddr(sa)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d -> %s", fd, a)
-		}
+		_, err := s.sys(op, fd, func() (int, error) {
+			sa, err := call(fd)
+			a = addrFromSockaddr(sa)
+			return 0, err
+		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d -> %s", fd, a) })
 		return err
 	})
 	if err != nil {
@@ -479,11 +469,8 @@ func (s *Socket) sockname(op string, call func(int) (unix.Sockaddr, error)) (Add
 // setInt is setsockopt with an int value, traced.
 func (s *Socket) setInt(op string, level, name int, label string, v int) error {
 	return s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.SetsockoptInt(fd, level, name, v)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %s, %d", fd, label, v)
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.SetsockoptInt(fd, level, name, v) },
+			args("%d, %s, %d", fd, label, v))
 		return err
 	})
 }
