@@ -16,8 +16,8 @@ type callTimeoutKey struct{}
 
 // WithCallTimeout returns a context under which every wait of a netcore
 // call is limited by d instead of the socket's own timeout for that kind of
-// call (0 = no limit), like parameterizing the egg's timeout parameters
-// around one call.
+// call (0 = no limit, negative = already passed: see Timeouts), like
+// parameterizing the egg's timeout parameters around one call.
 func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, callTimeoutKey{}, d)
 }

@@ -16,7 +16,9 @@ import (
 // Timeouts bound the waits of a socket's operations, after the egg's
 // parameters socket-connect-timeout and friends. Each one limits a single
 // wait, not a whole operation (a send-all waits once per chunk). Zero means
-// no limit.
+// no limit. A negative timeout has already passed, as a deadline in the
+// past does in Go: the call is still tried once (data already there is
+// returned), but it times out instead of waiting.
 type Timeouts struct {
 	Connect time.Duration
 	Accept  time.Duration
@@ -147,7 +149,7 @@ func (s *Socket) control(fn func(fd int) error) error {
 	if p := s.pfd.Load(); p != nil {
 		var opErr error
 		if err := p.rc.Control(func(fd uintptr) { opErr = fn(int(fd)) }); err != nil {
-			return err
+			return s.pollerError(err)
 		}
 		return opErr
 	}
@@ -186,12 +188,24 @@ func (s *Socket) poller() (*pollFD, error) {
 	return p, nil
 }
 
+// pollerError turns the runtime poller's error for a descriptor that is
+// being closed ("use of closed file", which is not os.ErrClosed) into
+// ErrClosed. Close marks the socket closed before it closes the file, so
+// any failure of the poller after that is the closing.
+func (s *Socket) pollerError(err error) error {
+	if s.IsClosed() {
+		return ErrClosed
+	}
+	return err
+}
+
 // aLongTimeAgo is a deadline in the past, to wake a wait at once.
 var aLongTimeAgo = time.Unix(1, 0)
 
 // await calls try until it reports done, waiting between calls for the
 // descriptor to become readable (or writable) on the runtime poller, up to
-// timeout (0 = none) and the context. try does the system call and keeps
+// timeout and the context. A timeout of 0 is no limit; a negative one has
+// already passed, so try runs once and await does not wait. try does the system call and keeps
 // its own result; await returns only the failure of the wait itself.
 func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, timeout time.Duration, try func(fd int) bool) error {
 	p, err := s.poller()
@@ -211,8 +225,11 @@ func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, ti
 	arm := func() {
 		armed = true
 		var deadline time.Time
-		if timeout > 0 {
+		switch {
+		case timeout > 0:
 			deadline = time.Now().Add(timeout)
+		case timeout < 0:
+			deadline = aLongTimeAgo
 		}
 		if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 			deadline = d
@@ -255,6 +272,7 @@ func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, ti
 		return nil
 	}
 	traceWait(uintptr(s.fd), 0)
+	err = s.pollerError(err)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		if ctx.Err() != nil {
 			return sysError(op, addr, ctx.Err())
@@ -265,7 +283,7 @@ func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, ti
 }
 
 func timeoutText(d time.Duration) string {
-	if d <= 0 {
+	if d == 0 {
 		return "none"
 	}
 	return d.String()
