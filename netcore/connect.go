@@ -26,16 +26,16 @@ func (s *Socket) Connect(ctx context.Context, to Addr) error {
 // read the local address of a failed attempt first.
 func (s *Socket) connect(ctx context.Context, to Addr, timeout time.Duration) error {
 	const op = "connect"
-	sa, err := to.sockaddr()
-	if err != nil {
+	var sa rawSockaddr
+	if err := sa.set(to); err != nil {
 		return &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return sysError(op, to, err)
 	}
 	var connErr error
-	err = s.control(func(fd int) error {
-		_, connErr = s.sys(op, fd, func() (int, error) { return 0, unix.Connect(fd, sa) }, args("%d, %s", fd, to))
+	err := s.control(func(fd int) error {
+		_, connErr = s.sys(op, fd, func() (int, error) { return 0, sysAddrCall(unix.SYS_CONNECT, fd, &sa) }, args("%d, %s", fd, to))
 		return nil
 	})
 	if err != nil {

@@ -93,14 +93,12 @@ func nothingOnTimeout(n int, err error) (int, bool, error) {
 
 func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlags, from bool, timeout time.Duration) (int, Addr, error) {
 	var n int
-	var sa unix.Sockaddr
+	var sender rawSockaddr
 	var recvErr error
 	err := s.await(ctx, op, Addr{}, false, timeout, func(fd int) bool {
 		n, recvErr = s.sys(syscallName(op, "recvfrom", from || flags != 0), fd, func() (int, error) {
 			if from || flags != 0 {
-				var err error
-				n, sa, err = unix.Recvfrom(fd, p, int(flags))
-				return n, err
+				return sysRecvfrom(fd, p, int(flags), &sender)
 			}
 			return unix.Read(fd, p)
 		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s", fd, len(p), flags) })
@@ -112,7 +110,19 @@ func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlag
 	if err != nil {
 		return 0, Addr{}, sysError(op, Addr{}, err)
 	}
-	return n, addrFromSockaddr(sa), nil
+	if !from {
+		return n, Addr{}, nil
+	}
+	return n, s.senderOf(&sender), nil
+}
+
+// senderOf converts the sender of a received message. A UNIX datagram from
+// an unbound socket comes without an address: it is from the unnamed one.
+func (s *Socket) senderOf(raw *rawSockaddr) Addr {
+	if raw.len == 0 && s.family == FamilyUnix && s.typ != SockStream {
+		return Addr{unix: true}
+	}
+	return raw.addr()
 }
 
 func syscallName(op, full string, useFull bool) string {
@@ -169,17 +179,17 @@ func (s *Socket) SendAll(ctx context.Context, p []byte, flags MsgFlags) (int, er
 }
 
 func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags MsgFlags, timeout time.Duration) (int, error) {
-	var sa unix.Sockaddr
+	var sa *rawSockaddr
 	if to.IsValid() {
-		var err error
-		if sa, err = to.sockaddr(); err != nil {
+		sa = new(rawSockaddr)
+		if err := sa.set(to); err != nil {
 			return 0, &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
 		}
 	}
 	var n int
 	var sendErr error
 	err := s.await(ctx, op, to, true, timeout, func(fd int) bool {
-		n, sendErr = s.sys("sendmsg", fd, func() (int, error) { return unix.SendmsgN(fd, p, nil, sa, int(flags)|msgNoSignal) },
+		n, sendErr = s.sys("sendmsg", fd, func() (int, error) { return sysSendmsg(fd, p, sa, int(flags)|msgNoSignal) },
 			func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s, %s", fd, len(p), destText(to), flags) })
 		return sendErr != unix.EAGAIN && sendErr != unix.EINTR
 	})

@@ -417,7 +417,7 @@ func lookupErrorCode(err error) string {
 	return "EAI_FAIL"
 }
 
-// normalizeZone writes an IPv6 zone the way addrFromSockaddr does: the
+// normalizeZone writes an IPv6 zone the way inet6Addr does: the
 // interface name when there is one, else the index.
 func normalizeZone(ip netip.Addr) netip.Addr {
 	if ip.Zone() == "" {

@@ -292,12 +292,12 @@ func timeoutText(d time.Duration) string {
 // Bind gives the socket a local address (the egg's socket-bind).
 func (s *Socket) Bind(a Addr) error {
 	const op = "bind"
-	sa, err := a.sockaddr()
-	if err != nil {
+	var sa rawSockaddr
+	if err := sa.set(a); err != nil {
 		return &Error{Op: op, Addr: a, Class: ClassInvalid, Err: err}
 	}
-	err = s.control(func(fd int) error {
-		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.Bind(fd, sa) }, args("%d, %s", fd, a))
+	err := s.control(func(fd int) error {
+		_, err := s.sys(op, fd, func() (int, error) { return 0, sysAddrCall(unix.SYS_BIND, fd, &sa) }, args("%d, %s", fd, a))
 		return err
 	})
 	if err != nil {
@@ -326,14 +326,12 @@ func (s *Socket) Listen(backlog int) error {
 func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 	const op = "accept"
 	var nfd int
-	var sa unix.Sockaddr
+	var peer rawSockaddr
 	var acceptErr error
 	err := s.await(ctx, op, Addr{}, false, s.Timeouts().Accept, func(fd int) bool {
 		for range 8 { // interrupted, or aborted while queued: try again
 			nfd, acceptErr = s.sys(op, fd, func() (int, error) {
-				var err error
-				nfd, sa, err = sysAccept(fd)
-				return nfd, err
+				return sysAccept(fd, &peer)
 			}, func(c *Syscall) {
 				c.Args = fmt.Sprintf("%d", fd)
 				if c.Result >= 0 {
@@ -352,12 +350,12 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 	if err != nil {
 		return nil, Addr{}, sysError(op, Addr{}, err)
 	}
-	peer := addrFromSockaddr(sa)
+	from := peer.addr()
 	family := s.family
-	if peer.IsValid() {
-		family = peer.Family()
+	if from.IsValid() {
+		family = from.Family()
 	}
-	return s.derive(nfd, family), peer, nil
+	return s.derive(nfd, family), from, nil
 }
 
 // pollNow reports whether the socket is readable right now.
@@ -445,7 +443,7 @@ func (s *Socket) IsClosed() bool {
 // LocalAddr returns the socket's own address (getsockname), including UNIX
 // paths and port 0.
 func (s *Socket) LocalAddr() (Addr, error) {
-	return s.sockname("getsockname", unix.Getsockname)
+	return s.sockname("getsockname", unix.SYS_GETSOCKNAME)
 }
 
 // Name is the egg's socket-name: the local address, or the zero Addr for a
@@ -461,19 +459,24 @@ func (s *Socket) Name() (Addr, error) {
 // PeerAddr returns the connected peer's address (getpeername), or the zero
 // Addr when the socket is not connected (the egg's socket-peer-name).
 func (s *Socket) PeerAddr() (Addr, error) {
-	a, err := s.sockname("getpeername", unix.Getpeername)
+	a, err := s.sockname("getpeername", unix.SYS_GETPEERNAME)
 	if errors.Is(err, unix.ENOTCONN) {
 		return Addr{}, nil
 	}
 	return a, err
 }
 
-func (s *Socket) sockname(op string, call func(int) (unix.Sockaddr, error)) (Addr, error) {
+// sockname asks for the local or the peer address (trap is getsockname or
+// getpeername).
+func (s *Socket) sockname(op string, trap uintptr) (Addr, error) {
 	var a Addr
 	err := s.control(func(fd int) error {
 		_, err := s.sys(op, fd, func() (int, error) {
-			sa, err := call(fd)
-			a = addrFromSockaddr(sa)
+			var raw rawSockaddr
+			err := sysSockname(trap, fd, &raw)
+			if err == nil {
+				a = raw.addr()
+			}
 			return 0, err
 		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d -> %s", fd, a) })
 		return err
