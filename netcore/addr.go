@@ -168,15 +168,37 @@ func (a Addr) Path() string { return a.path }
 func (a Addr) IsAbstract() bool { return a.unix && strings.HasPrefix(a.path, "@") }
 
 // Host returns what the egg's sockaddr-address does: the numeric host
-// (with zone) of an internet address or the path of a UNIX address.
+// (with zone) of an internet address or the path of a UNIX address. IPv6
+// addresses are written as libc's inet_ntop writes them: see IPText.
 func (a Addr) Host() string {
 	if a.unix {
 		return a.path
 	}
 	if a.ip.IsValid() {
-		return a.ip.String()
+		return IPText(a.ip)
 	}
 	return ""
+}
+
+// IPText writes an IP address as libc's inet_ntop (and so getnameinfo, and
+// the egg) does, which differs from netip in one case: an IPv4-compatible
+// IPv6 address, whose first 96 bits are zero and whose next 16 are not,
+// ends in a dotted quad ("::1.2.3.4", where netip writes "::102:304").
+// "::1" and "::" are not of that kind, and IPv4-mapped addresses
+// ("::ffff:1.2.3.4") read the same either way. A zone follows after '%'.
+func IPText(ip netip.Addr) string {
+	if !ip.Is6() || ip.Is4In6() {
+		return ip.String()
+	}
+	b := ip.As16()
+	if [12]byte(b[:12]) != [12]byte{} || b[12]|b[13] == 0 {
+		return ip.String()
+	}
+	text := "::" + netip.AddrFrom4([4]byte(b[12:])).String()
+	if zone := ip.Zone(); zone != "" {
+		text += "%" + zone
+	}
+	return text
 }
 
 // WithPort returns a copy of an internet address with another port.
@@ -196,8 +218,10 @@ func (a Addr) String() string {
 		return "@" + escapeName(a.path[1:])
 	case a.unix:
 		return a.path
-	case a.ip.IsValid():
+	case a.ip.Is4():
 		return a.AddrPort().String()
+	case a.ip.IsValid():
+		return "[" + IPText(a.ip) + "]:" + strconv.Itoa(int(a.port))
 	}
 	return ""
 }

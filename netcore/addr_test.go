@@ -254,3 +254,43 @@ func TestAbstractNamesAreExactBytes(t *testing.T) {
 		t.Errorf(`ParseAddr("unix:@a\x0") = %q, want an error for the cut escape`, a.Path())
 	}
 }
+
+// IPv6 addresses print as libc's inet_ntop prints them: an IPv4-compatible
+// address (the first 96 bits zero) and an IPv4-mapped one end in a dotted
+// quad, while "::1" and "::" stay as they are.
+func TestIPv6TextAsLibc(t *testing.T) {
+	for in, want := range map[string]string{
+		"::1.2.3.4":      "::1.2.3.4",
+		"::0.1.0.0":      "::0.1.0.0",
+		"::ffff:1.2.3.4": "::ffff:1.2.3.4",
+		"::ffff:0:0":     "::ffff:0.0.0.0",
+		"::0.0.1.2":      "::102",
+		"::1":            "::1",
+		"::":             "::",
+		"::1:102:304":    "::1:102:304",
+		"2001:db8::1":    "2001:db8::1",
+	} {
+		a, err := InetAddr(in, 80)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Host() != want || a.String() != "["+want+"]:80" {
+			t.Errorf("%s: host %q, string %q; want %q", in, a.Host(), a.String(), want)
+		}
+		if back, err := ParseAddr(a.String()); err != nil || back != a {
+			t.Errorf("%s: %s reads back as %v, %v", in, a, back, err)
+		}
+	}
+}
+
+// getnameinfo with NI_NUMERICHOST writes the same text, through libc or
+// through the pure-Go emulation.
+func TestNameInfoNumericIPv4Compatible(t *testing.T) {
+	for _, host := range []string{"::1.2.3.4", "::ffff:1.2.3.4", "::1"} {
+		a, _ := InetAddr(host, 80)
+		got, _, err := NameInfo(ctx0, a, NINumericHost|NINumericServ)
+		if err != nil || got != host {
+			t.Errorf("NameInfo(%s) = %q, %v; want %q", a, got, err, host)
+		}
+	}
+}

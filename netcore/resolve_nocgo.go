@@ -585,7 +585,7 @@ func getnameinfo(ctx context.Context, a Addr, flags NIFlags) (host, service stri
 // is the interface name for link-local addresses and the index otherwise.
 func numericHost(ip netip.Addr) string {
 	zone := ip.Zone()
-	s := ip.WithZone("").String()
+	s := IPText(ip.WithZone(""))
 	if zone == "" {
 		return s
 	}
