@@ -2,7 +2,6 @@ package netcore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,13 +21,17 @@ func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, callTimeoutKey{}, d)
 }
 
-// callTimeout picks the per-call override from ctx, else the socket's own.
-func callTimeout(ctx context.Context, own time.Duration) time.Duration {
+// callTimeout picks the per-call override from ctx, else the socket's own
+// timeout that own picks (the socket's timeouts are read only then).
+func (s *Socket) callTimeout(ctx context.Context, own func(*Timeouts) time.Duration) time.Duration {
 	if d, ok := ctx.Value(callTimeoutKey{}).(time.Duration); ok {
 		return d
 	}
-	return own
+	return own(s.timeouts.Load())
 }
+
+func receiveTimeout(t *Timeouts) time.Duration { return t.Receive }
+func sendTimeout(t *Timeouts) time.Duration    { return t.Send }
 
 // SetSendSize sets the chunk size of SendAll and of the stream writer;
 // 0 means unlimited. The default is DefaultSendSize.
@@ -48,7 +51,7 @@ func (s *Socket) SendSize() int { return int(s.sendSize.Load()) }
 // its side; on a datagram socket it is an empty datagram. A timeout leaves
 // the socket open.
 func (s *Socket) Receive(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
-	n, _, err := s.receive(ctx, "receive", p, flags, false, callTimeout(ctx, s.Timeouts().Receive))
+	n, _, err := s.receive(ctx, "receive", p, flags, false, s.callTimeout(ctx, receiveTimeout))
 	return n, err
 }
 
@@ -65,7 +68,7 @@ func (s *Socket) ReceiveN(ctx context.Context, n int, flags MsgFlags) ([]byte, e
 // ReceiveFrom reads into p and returns the sender's address; the zero Addr
 // for a connected stream socket (socket-receive-from!).
 func (s *Socket) ReceiveFrom(ctx context.Context, p []byte, flags MsgFlags) (int, Addr, error) {
-	return s.receive(ctx, "receive-from", p, flags, true, callTimeout(ctx, s.Timeouts().Receive))
+	return s.receive(ctx, "receive-from", p, flags, true, s.callTimeout(ctx, receiveTimeout))
 }
 
 // ReceiveWithin is chibi's receive!/non-blocking: it waits at most timeout
@@ -91,56 +94,12 @@ func nothingOnTimeout(n int, err error) (int, bool, error) {
 	return n, err == nil, err
 }
 
-func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlags, from bool, timeout time.Duration) (int, Addr, error) {
-	var n int
-	var sender rawSockaddr
-	var recvErr error
-	err := s.await(ctx, op, Addr{}, false, timeout, func(fd int) bool {
-		n, recvErr = s.sys(syscallName(op, "recvfrom", from || flags != 0), fd, func() (int, error) {
-			if from || flags != 0 {
-				return sysRecvfrom(fd, p, int(flags), &sender)
-			}
-			return unix.Read(fd, p)
-		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s", fd, len(p), flags) })
-		return recvErr != unix.EAGAIN && recvErr != unix.EINTR
-	})
-	if err == nil {
-		err = recvErr
-	}
-	if err != nil {
-		return 0, Addr{}, sysError(op, Addr{}, err)
-	}
-	if !from {
-		return n, Addr{}, nil
-	}
-	return n, s.senderOf(&sender), nil
-}
-
-// senderOf converts the sender of a received message. A UNIX datagram from
-// an unbound socket comes without an address: it is from the unnamed one.
-func (s *Socket) senderOf(raw *rawSockaddr) Addr {
-	if raw.len == 0 && s.family == FamilyUnix && s.typ != SockStream {
-		return Addr{unix: true}
-	}
-	return raw.addr()
-}
-
-func syscallName(op, full string, useFull bool) string {
-	if useFull {
-		return full
-	}
-	if op == "receive" {
-		return "read"
-	}
-	return "write"
-}
-
 // Send sends from p and returns how many bytes went, which may be fewer
 // than len(p) (the egg's socket-send). It waits up to the send timeout each
 // time the socket cannot take more. SIGPIPE is never raised: a closed peer
 // gives EPIPE.
 func (s *Socket) Send(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
-	return s.send(ctx, "send", p, Addr{}, flags, callTimeout(ctx, s.Timeouts().Send))
+	return s.send(ctx, "send", p, Addr{}, flags, s.callTimeout(ctx, sendTimeout))
 }
 
 // SendTo sends p as one datagram (or stream write) to an address
@@ -149,7 +108,7 @@ func (s *Socket) SendTo(ctx context.Context, p []byte, to Addr, flags MsgFlags) 
 	if !to.IsValid() {
 		return 0, invalidf("send-to", "no destination address")
 	}
-	return s.send(ctx, "send-to", p, to, flags, callTimeout(ctx, s.Timeouts().Send))
+	return s.send(ctx, "send-to", p, to, flags, s.callTimeout(ctx, sendTimeout))
 }
 
 // SendWithin is chibi's send/non-blocking: it waits at most timeout (0 = not
@@ -178,30 +137,6 @@ func (s *Socket) SendAll(ctx context.Context, p []byte, flags MsgFlags) (int, er
 	}
 }
 
-func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags MsgFlags, timeout time.Duration) (int, error) {
-	var sa *rawSockaddr
-	if to.IsValid() {
-		sa = new(rawSockaddr)
-		if err := sa.set(to); err != nil {
-			return 0, &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
-		}
-	}
-	var n int
-	var sendErr error
-	err := s.await(ctx, op, to, true, timeout, func(fd int) bool {
-		n, sendErr = s.sys("sendmsg", fd, func() (int, error) { return sysSendmsg(fd, p, sa, int(flags)|msgNoSignal) },
-			func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s, %s", fd, len(p), destText(to), flags) })
-		return sendErr != unix.EAGAIN && sendErr != unix.EINTR
-	})
-	if err == nil {
-		err = sendErr
-	}
-	if err != nil {
-		return 0, sysError(op, to, err)
-	}
-	return n, nil
-}
-
 func destText(to Addr) string {
 	if to.IsValid() {
 		return "to " + to.String()
@@ -214,33 +149,31 @@ func destText(to Addr) string {
 // timeout it lets a caller send only when sending cannot wait, for example
 // while holding a lock that a receiving goroutine also needs.
 func (s *Socket) WaitWritable(ctx context.Context) error {
-	return s.await(ctx, "wait-writable", Addr{}, true, callTimeout(ctx, s.Timeouts().Send), func(fd int) bool {
+	return s.await(ctx, "wait-writable", Addr{}, true, s.callTimeout(ctx, sendTimeout), func(fd int) bool {
 		n, err := pollNow(fd, unix.POLLOUT)
 		return err != nil || n > 0
 	})
 }
 
+// ReceiveMessage receives the next datagram whole, with its sender, and
+// never cuts it off: data is buf's start when the datagram fits in buf, and
+// a new buffer of the datagram's size only when it does not. With a buf of
+// 64 KiB or more, every UDP (and raw IP) datagram fits, and each takes one
+// system call; others (UNIX datagrams can be far larger than any buffer)
+// are first peeked at with their real size, then taken. Receiving into the
+// same buf, it allocates nothing in the steady state. It waits up to the
+// receive timeout; it is for datagram, seqpacket and raw sockets, with one
+// reader.
+func (s *Socket) ReceiveMessage(ctx context.Context, buf []byte) (data []byte, from Addr, err error) {
+	return s.receiveMessage(ctx, "receive-message", buf)
+}
+
 // ReceiveDatagram receives the next datagram whole, in a buffer of its own
-// size, with its sender. A fixed buffer cuts off the end of a datagram
-// larger than itself and the kernel discards the rest; UNIX datagrams can
-// be far larger than any UDP one. So it first peeks at the datagram's size
-// (MSG_PEEK|MSG_TRUNC), then receives it. It waits up to the receive
-// timeout; it is for datagram, seqpacket and raw sockets, with one reader.
+// size, with its sender: ReceiveMessage into no buffer of the caller's.
 func (s *Socket) ReceiveDatagram(ctx context.Context) ([]byte, Addr, error) {
-	const op = "receive-datagram"
-	if s.typ == SockStream {
-		return nil, Addr{}, invalidf(op, "a stream socket has no datagrams")
+	data, from, err := s.receiveMessage(ctx, "receive-datagram", nil)
+	if err == nil && data == nil {
+		data = []byte{} // an empty datagram, not none
 	}
-	timeout := callTimeout(ctx, s.Timeouts().Receive)
-	var probe [1]byte
-	size, _, err := s.receive(ctx, op, probe[:], MsgPeek|MsgTrunc, true, timeout)
-	if err != nil {
-		return nil, Addr{}, err
-	}
-	buf := make([]byte, size)
-	n, from, err := s.receive(ctx, op, buf, 0, true, timeout)
-	if err != nil {
-		return nil, Addr{}, err
-	}
-	return buf[:min(n, size)], from, nil
+	return data, from, err
 }

@@ -21,6 +21,11 @@ type rawSockaddr struct {
 // reset makes room for the kernel to write a whole address.
 func (r *rawSockaddr) reset() { r.len = unix.SizeofSockaddrAny }
 
+// bytes returns the address as the kernel wrote it.
+func (r *rawSockaddr) bytes() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&r.any)), min(r.len, unix.SizeofSockaddrAny))
+}
+
 // unixPathOffset is where sun_path starts in a sockaddr_un.
 var unixPathOffset = uint32(unsafe.Offsetof(unix.RawSockaddrUnix{}.Path))
 
@@ -32,8 +37,7 @@ func (r *rawSockaddr) addr() Addr {
 	}
 	switch int(r.any.Addr.Family) {
 	case unix.AF_INET:
-		sin := (*unix.RawSockaddrInet4)(unsafe.Pointer(&r.any))
-		return Addr{ip: netip.AddrFrom4(sin.Addr), port: uint16(netPort(unsafe.Pointer(&sin.Port)))}
+		return r.inet4()
 	case unix.AF_INET6:
 		sin6 := (*unix.RawSockaddrInet6)(unsafe.Pointer(&r.any))
 		return inet6Addr(sin6.Addr, sin6.Scope_id, netPort(unsafe.Pointer(&sin6.Port)))
@@ -43,6 +47,12 @@ func (r *rawSockaddr) addr() Addr {
 		return unixAddrFromPath(unsafe.Slice((*byte)(unsafe.Pointer(&sun.Path[0])), n))
 	}
 	return Addr{}
+}
+
+// inet4 converts an AF_INET address.
+func (r *rawSockaddr) inet4() Addr {
+	sin := (*unix.RawSockaddrInet4)(unsafe.Pointer(&r.any))
+	return Addr{ip: netip.AddrFrom4(sin.Addr), port: uint16(netPort(unsafe.Pointer(&sin.Port)))}
 }
 
 // inet6Addr builds an IPv6 address; a scope becomes the zone, named after
@@ -147,45 +157,3 @@ func sysAddrCall(trap uintptr, fd int, r *rawSockaddr) error {
 	_, _, e := unix.Syscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&r.any)), uintptr(r.len))
 	return errnoOf(e)
 }
-
-// sysSendmsg is sendmsg(2) of p, to the address in to, or to the connected
-// peer when to is nil.
-func sysSendmsg(fd int, p []byte, to *rawSockaddr, flags int) (int, error) {
-	var iov unix.Iovec
-	iov.Base = (*byte)(bufPtr(p))
-	iov.SetLen(len(p))
-	var msg unix.Msghdr
-	msg.Iov = &iov
-	msg.SetIovlen(1)
-	if to != nil {
-		msg.Name = (*byte)(unsafe.Pointer(&to.any))
-		msg.Namelen = to.len
-	}
-	n, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
-// sysRecvfrom is recvfrom(2) into p, with the sender written to r.
-func sysRecvfrom(fd int, p []byte, flags int, r *rawSockaddr) (int, error) {
-	r.reset()
-	n, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(bufPtr(p)), uintptr(len(p)), uintptr(flags),
-		uintptr(unsafe.Pointer(&r.any)), uintptr(unsafe.Pointer(&r.len)))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
-// bufPtr returns the address of p's first byte, or of a static byte for an
-// empty p (the kernel wants a valid pointer even for no bytes).
-func bufPtr(p []byte) unsafe.Pointer {
-	if len(p) == 0 {
-		return unsafe.Pointer(&zeroByte)
-	}
-	return unsafe.Pointer(&p[0])
-}
-
-var zeroByte byte

@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -49,12 +48,8 @@ type Socket struct {
 	// package registers after connect(2) for the same reason).
 	mu     sync.Mutex // guards registration and closed
 	closed bool
-	pfd    atomic.Pointer[pollFD]
-}
-
-type pollFD struct {
-	file *os.File
-	rc   syscall.RawConn
+	pfd    atomic.Pointer[pollFD] // &reg once registered
+	reg    pollFD
 }
 
 // Option configures a socket as it is created.
@@ -178,115 +173,12 @@ func (s *Socket) poller() (*pollFD, error) {
 	if s.closed {
 		return nil, os.ErrClosed
 	}
-	file := os.NewFile(uintptr(s.fd), fmt.Sprintf("socket:%d", s.fd))
-	rc, err := file.SyscallConn()
+	p, err := s.register()
 	if err != nil {
 		return nil, err
 	}
-	p := &pollFD{file: file, rc: rc}
 	s.pfd.Store(p)
 	return p, nil
-}
-
-// pollerError turns the runtime poller's error for a descriptor that is
-// being closed ("use of closed file", which is not os.ErrClosed) into
-// ErrClosed. Close marks the socket closed before it closes the file, so
-// any failure of the poller after that is the closing.
-func (s *Socket) pollerError(err error) error {
-	if s.IsClosed() {
-		return ErrClosed
-	}
-	return err
-}
-
-// aLongTimeAgo is a deadline in the past, to wake a wait at once.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// await calls try until it reports done, waiting between calls for the
-// descriptor to become readable (or writable) on the runtime poller, up to
-// timeout and the context. A timeout of 0 is no limit; a negative one has
-// already passed, so try runs once and await does not wait. try does the system call and keeps
-// its own result; await returns only the failure of the wait itself.
-func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, timeout time.Duration, try func(fd int) bool) error {
-	p, err := s.poller()
-	if err != nil {
-		return sysError(op, addr, err)
-	}
-	setDeadline, event, wait := p.file.SetReadDeadline, "POLLIN", p.rc.Read
-	if write {
-		setDeadline, event, wait = p.file.SetWriteDeadline, "POLLOUT", p.rc.Write
-	}
-	// The deadline and the cancellation hook are armed only when the call
-	// has to wait: most calls on a busy socket never do, and each costs a
-	// runtime timer update.
-	var armed bool
-	var stop func() bool
-	var fired chan struct{}
-	arm := func() {
-		armed = true
-		var deadline time.Time
-		switch {
-		case timeout > 0:
-			deadline = time.Now().Add(timeout)
-		case timeout < 0:
-			deadline = aLongTimeAgo
-		}
-		if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-			deadline = d
-		}
-		_ = setDeadline(deadline)
-		if ctx.Done() != nil {
-			fired = make(chan struct{})
-			stop = context.AfterFunc(ctx, func() {
-				_ = setDeadline(aLongTimeAgo)
-				close(fired)
-			})
-		}
-	}
-
-	var waitStart time.Time
-	traceWait := func(fd uintptr, ready int) {
-		if s.trace != nil && !waitStart.IsZero() {
-			s.trace(Syscall{Name: "poll", FD: int(fd), Result: ready, Start: waitStart, Duration: time.Since(waitStart),
-				Args: fmt.Sprintf("fd %d, %s, timeout %s", fd, event, timeoutText(timeout))})
-		}
-	}
-	err = wait(func(fd uintptr) bool {
-		traceWait(fd, 1)
-		if try(int(fd)) {
-			return true
-		}
-		if !armed {
-			arm()
-		}
-		waitStart = time.Now()
-		return false
-	})
-	if stop != nil && !stop() {
-		<-fired // the deadline was moved; wait until that is done before resetting it
-	}
-	if armed {
-		_ = setDeadline(time.Time{})
-	}
-	if err == nil {
-		return nil
-	}
-	traceWait(uintptr(s.fd), 0)
-	err = s.pollerError(err)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		if ctx.Err() != nil {
-			return sysError(op, addr, ctx.Err())
-		}
-		return timeoutError(op, addr, timeout)
-	}
-	return sysError(op, addr, err)
-}
-
-func timeoutText(d time.Duration) string {
-	if d == 0 {
-		return "none"
-	}
-	return d.String()
 }
 
 // Bind gives the socket a local address (the egg's socket-bind).
@@ -372,12 +264,6 @@ func (s *Socket) pollNow(op string) (bool, error) {
 	return ready, nil
 }
 
-// pollNow polls fd once for events, without waiting.
-func pollNow(fd int, events int16) (int, error) {
-	fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
-	return unix.Poll(fds, 0)
-}
-
 // AcceptReady reports whether Accept would not wait (socket-accept-ready?).
 func (s *Socket) AcceptReady() (bool, error) { return s.pollNow("socket-accept-ready?") }
 
@@ -420,6 +306,10 @@ func (s *Socket) Close() error {
 	s.closed = true
 	p := s.pfd.Load()
 	s.mu.Unlock()
+	if p != nil {
+		p.rd.watch.release()
+		p.wr.watch.release()
+	}
 
 	_, err := s.sys("close", s.fd, func() (int, error) {
 		if p != nil {

@@ -37,16 +37,7 @@ type TraceFunc func(Syscall)
 // noFD is the FD of a call made on no descriptor.
 const noFD = -1
 
-// sys makes one system call for the socket: call runs it and returns its
-// result. When the socket is traced, the call is timed and reported, and
-// describe fills in the arguments (and NewFDs) of the report; it runs after
-// the call, with Result and Errno set, so it can show what the call
-// returned. Untraced, sys costs
-// nothing but the call.
-func (s *Socket) sys(name string, fd int, call func() (int, error), describe func(c *Syscall)) (int, error) {
-	if s.trace == nil {
-		return call()
-	}
+func (s *Socket) sysTraced(name string, fd int, call func() (int, error), describe func(c *Syscall)) (int, error) {
 	start := time.Now()
 	result, err := call()
 	c := Syscall{Name: name, FD: fd, Result: result, Start: start, Duration: time.Since(start)}
