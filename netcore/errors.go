@@ -19,8 +19,9 @@ type Class uint8
 const (
 	ClassOK Class = iota
 	// ClassTransient: the peer or the path said no for now (refused,
-	// unreachable, network down, the kernel's own ETIMEDOUT). Connecting to
-	// the next address makes sense.
+	// unreachable, network down, the kernel's own ETIMEDOUT), so connecting
+	// to the next address makes sense; or an accept ran out of descriptors
+	// or memory, so accepting again later does.
 	ClassTransient
 	// ClassTimeout: one of netcore's own timeouts, or the context's deadline,
 	// passed. The socket stays open except after a connect.

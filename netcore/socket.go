@@ -214,7 +214,10 @@ func (s *Socket) Listen(backlog int) error {
 
 // Accept waits for a connection (up to the accept timeout) and returns it
 // with the peer's address. The new socket has the listener's family, type,
-// protocol, timeouts and trace hook.
+// protocol, timeouts and trace hook. When the process or the system is out
+// of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the error is
+// ClassTransient: the connection stays queued and the listener works again
+// once some are free.
 func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 	const op = "accept"
 	var nfd int
@@ -240,7 +243,12 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 		err = acceptErr
 	}
 	if err != nil {
-		return nil, Addr{}, sysError(op, Addr{}, err)
+		e := sysError(op, Addr{}, err)
+		switch e.Errno {
+		case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+			e.Class = ClassTransient
+		}
+		return nil, Addr{}, e
 	}
 	from := peer.addr()
 	family := s.family
