@@ -45,32 +45,6 @@ func bufPtr(p []byte) unsafe.Pointer {
 
 var zeroByte byte
 
-// receive is Receive and ReceiveFrom: one read (or recvfrom, for the
-// sender or with flags), waiting while there is nothing.
-func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlags, from bool, timeout time.Duration) (int, Addr, error) {
-	sd, err := s.lockSide(false)
-	if err != nil {
-		return 0, Addr{}, sysError(op, Addr{}, err)
-	}
-	x := &sd.x
-	sd.kind, x.buf, x.flags, x.from = opReceive, p, flags, from
-	err = sd.run(ctx, op, Addr{}, timeout)
-	n := x.n
-	if err == nil {
-		err = x.err
-	}
-	var sender Addr
-	if err == nil && from {
-		sender = sd.sender()
-	}
-	x.buf = nil
-	sd.mu.Unlock()
-	if err != nil {
-		return 0, Addr{}, sysError(op, Addr{}, err)
-	}
-	return n, sender, nil
-}
-
 // receiveMessage is ReceiveMessage and ReceiveDatagram.
 func (s *Socket) receiveMessage(ctx context.Context, op string, buf []byte) ([]byte, Addr, error) {
 	if s.typ == SockStream {
@@ -100,34 +74,6 @@ func (s *Socket) receiveMessage(ctx context.Context, op string, buf []byte) ([]b
 	return data, sender, nil
 }
 
-// send is Send and SendTo: one sendmsg, waiting while the socket cannot
-// take more.
-func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags MsgFlags, timeout time.Duration) (int, error) {
-	sd, err := s.lockSide(true)
-	if err != nil {
-		return 0, sysError(op, to, err)
-	}
-	x := &sd.x
-	sd.kind, x.buf, x.flags, x.to = opSend, p, flags, to.IsValid()
-	if x.to {
-		if err := sd.destination(to); err != nil {
-			sd.mu.Unlock()
-			return 0, &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
-		}
-	}
-	err = sd.run(ctx, op, to, timeout)
-	n := x.n
-	if err == nil {
-		err = x.err
-	}
-	x.buf = nil
-	sd.mu.Unlock()
-	if err != nil {
-		return 0, sysError(op, to, err)
-	}
-	return n, nil
-}
-
 // lockSide registers the socket if need be and returns its reading or
 // writing side, locked for one operation.
 func (s *Socket) lockSide(write bool) (*side, error) {
@@ -144,6 +90,17 @@ func (s *Socket) lockSide(write bool) (*side, error) {
 	}
 	sd.mu.Lock()
 	return sd, nil
+}
+
+// init sets a side up for the socket's registered descriptor. It is not
+// inlined, so that its closure, called at every try, sits here.
+//
+//go:noinline
+func (sd *side) init(s *Socket, event string, wait func(func(uintptr) bool) error, setDeadline func(time.Time) error) {
+	sd.sock, sd.event, sd.wait, sd.setDeadline = s, event, wait, setDeadline
+	sd.stepFn = func(fd uintptr) bool { return sd.step(fd) } // not a method value: its wrapper would sit far away
+	sd.watch.side = sd
+	sd.watch.fn = sd.watch.cancelled
 }
 
 // run makes the side's operation: it calls step on the runtime poller until
@@ -166,7 +123,9 @@ func (sd *side) run(ctx context.Context, op string, addr Addr, timeout time.Dura
 // the context's watch are armed before the poller waits: most calls on a
 // busy socket never wait, and arming costs a runtime timer update.
 func (sd *side) step(fd uintptr) bool {
-	sd.traceWait(int(fd), 1)
+	if !sd.waitStart.IsZero() { // set only when traced
+		sd.traceWait(int(fd), 1)
+	}
 	if sd.try(int(fd)) {
 		return true
 	}
@@ -189,17 +148,6 @@ func (sd *side) try(fd int) bool {
 		return sd.sendOnce(fd)
 	}
 	return sd.custom(fd)
-}
-
-// receiveOnce makes one read, or recvfrom when the caller wants the sender
-// or gave flags.
-func (sd *side) receiveOnce(fd int) bool {
-	x := &sd.x
-	if !x.from && x.flags == 0 {
-		return x.done(sd.sock.sys("read", fd, func() (int, error) { return unix.Read(fd, x.buf) },
-			func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s", fd, len(x.buf), x.flags) }))
-	}
-	return x.done(sd.recvfrom(fd, x.buf, x.flags))
 }
 
 // messageOnce receives one datagram whole. A buffer that holds any datagram
@@ -240,31 +188,6 @@ func (sd *side) recvfrom(fd int, p []byte, flags MsgFlags) (int, error) {
 		func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s", fd, len(p), flags) })
 }
 
-// sendOnce makes one sendmsg. SIGPIPE is never raised: a closed peer gives
-// EPIPE.
-func (sd *side) sendOnce(fd int) bool {
-	x := &sd.x
-	var to *rawSockaddr
-	if x.to {
-		to = &sd.lastToRaw
-	}
-	return x.done(sd.sock.sys("sendmsg", fd, func() (int, error) { return sysSendmsg(fd, x.buf, to, int(x.flags)|msgNoSignal) },
-		func(c *Syscall) {
-			dest := Addr{}
-			if x.to {
-				dest = sd.lastTo
-			}
-			c.Args = fmt.Sprintf("%d, %d bytes, %s, %s", fd, len(x.buf), destText(dest), x.flags)
-		}))
-}
-
-// done records a system call's outcome and reports whether the operation
-// is over: it is not when the call would have had to wait.
-func (x *transfer) done(n int, err error) bool {
-	x.n, x.err = n, err
-	return err != unix.EAGAIN && err != unix.EINTR
-}
-
 // sys makes one system call for the socket: call runs it and returns its
 // result. When the socket is traced, the call is timed and reported, and
 // describe fills in the arguments (and NewFDs) of the report; it runs after
@@ -293,24 +216,11 @@ func sysRecvfrom(fd int, p []byte, flags int, r *rawSockaddr) (int, error) {
 	return int(n), nil
 }
 
-// sysSendmsg is sendmsg(2) of p, to the address in to, or to the connected
-// peer when to is nil.
-func sysSendmsg(fd int, p []byte, to *rawSockaddr, flags int) (int, error) {
-	var iov unix.Iovec
-	iov.Base = (*byte)(bufPtr(p))
-	iov.SetLen(len(p))
-	var msg unix.Msghdr
-	msg.Iov = &iov
-	msg.SetIovlen(1)
-	if to != nil {
-		msg.Name = (*byte)(unsafe.Pointer(&to.any))
-		msg.Namelen = to.len
-	}
-	n, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
+// done records a system call's outcome and reports whether the operation
+// is over: it is not when the call would have had to wait.
+func (x *transfer) done(n int, err error) bool {
+	x.n, x.err = n, err
+	return err != unix.EAGAIN && err != unix.EINTR
 }
 
 // sender converts the sender of the last receive. A UNIX datagram from an
@@ -334,6 +244,109 @@ func (sd *side) sender() Addr {
 		sd.lastFromAt = raw.addr()
 	}
 	return sd.lastFromAt
+}
+
+// receive is Receive and ReceiveFrom: one read (or recvfrom, for the
+// sender or with flags), waiting while there is nothing.
+func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlags, from bool, timeout time.Duration) (int, Addr, error) {
+	sd, err := s.lockSide(false)
+	if err != nil {
+		return 0, Addr{}, sysError(op, Addr{}, err)
+	}
+	x := &sd.x
+	sd.kind, x.buf, x.flags, x.from = opReceive, p, flags, from
+	err = sd.run(ctx, op, Addr{}, timeout)
+	n := x.n
+	if err == nil {
+		err = x.err
+	}
+	var sender Addr
+	if err == nil && from {
+		sender = sd.sender()
+	}
+	x.buf = nil
+	sd.mu.Unlock()
+	if err != nil {
+		return 0, Addr{}, sysError(op, Addr{}, err)
+	}
+	return n, sender, nil
+}
+
+// receiveOnce makes one read, or recvfrom when the caller wants the sender
+// or gave flags.
+func (sd *side) receiveOnce(fd int) bool {
+	x := &sd.x
+	if !x.from && x.flags == 0 {
+		return x.done(sd.sock.sys("read", fd, func() (int, error) { return unix.Read(fd, x.buf) },
+			func(c *Syscall) { c.Args = fmt.Sprintf("%d, %d bytes, %s", fd, len(x.buf), x.flags) }))
+	}
+	return x.done(sd.recvfrom(fd, x.buf, x.flags))
+}
+
+// send is Send and SendTo: one sendmsg, waiting while the socket cannot
+// take more.
+func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags MsgFlags, timeout time.Duration) (int, error) {
+	sd, err := s.lockSide(true)
+	if err != nil {
+		return 0, sysError(op, to, err)
+	}
+	x := &sd.x
+	sd.kind, x.buf, x.flags, x.to = opSend, p, flags, to.IsValid()
+	if x.to {
+		if err := sd.destination(to); err != nil {
+			sd.mu.Unlock()
+			return 0, &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
+		}
+	}
+	err = sd.run(ctx, op, to, timeout)
+	n := x.n
+	if err == nil {
+		err = x.err
+	}
+	x.buf = nil
+	sd.mu.Unlock()
+	if err != nil {
+		return 0, sysError(op, to, err)
+	}
+	return n, nil
+}
+
+// sendOnce makes one sendmsg. SIGPIPE is never raised: a closed peer gives
+// EPIPE.
+func (sd *side) sendOnce(fd int) bool {
+	x := &sd.x
+	var to *rawSockaddr
+	if x.to {
+		to = &sd.lastToRaw
+	}
+	return x.done(sd.sock.sys("sendmsg", fd, func() (int, error) { return sysSendmsg(fd, x.buf, to, int(x.flags)|msgNoSignal) },
+		func(c *Syscall) {
+			dest := Addr{}
+			if x.to {
+				dest = sd.lastTo
+			}
+			c.Args = fmt.Sprintf("%d, %d bytes, %s, %s", fd, len(x.buf), destText(dest), x.flags)
+		}))
+}
+
+// sysSendmsg is sendmsg(2) of p, to the address in to, or to the connected
+// peer when to is nil.
+func sysSendmsg(fd int, p []byte, to *rawSockaddr, flags int) (int, error) {
+	var iov unix.Iovec
+	iov.Base = (*byte)(bufPtr(p))
+	iov.SetLen(len(p))
+	var msg unix.Msghdr
+	msg.Iov = &iov
+	msg.SetIovlen(1)
+	if to != nil {
+		msg.Name = (*byte)(unsafe.Pointer(&to.any))
+		msg.Namelen = to.len
+	}
+	n, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), uintptr(flags))
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }
 
 // destination converts the address a send goes to, once for a run of sends

@@ -80,13 +80,6 @@ const (
 	opSend                  // one sendmsg
 )
 
-func (sd *side) init(s *Socket, event string, wait func(func(uintptr) bool) error, setDeadline func(time.Time) error) {
-	sd.sock, sd.event, sd.wait, sd.setDeadline = s, event, wait, setDeadline
-	sd.stepFn = sd.step
-	sd.watch.side = sd
-	sd.watch.fn = sd.watch.cancelled
-}
-
 // await calls try until it reports done, waiting between calls for the
 // descriptor to become readable (or writable) on the runtime poller, up to
 // timeout and the context. A timeout of 0 is no limit; a negative one has
