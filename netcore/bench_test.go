@@ -3,8 +3,12 @@ package netcore
 import (
 	"context"
 	"net"
+	"os"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The bulk benchmarks move data over loopback TCP with 64 KiB writes and
@@ -128,4 +132,110 @@ func BenchmarkBulkRatio(b *testing.B) {
 	b.ReportMetric(mb*rounds/tCore.Seconds(), "netcore-MB/s")
 	b.ReportMetric(mb*rounds/tNet.Seconds(), "net-MB/s")
 	b.ReportMetric(tNet.Seconds()/tCore.Seconds(), "netcore/net")
+}
+
+// BenchmarkPingPongRatio measures small exchanges, where a receive waits
+// on the poller every time: a 64-byte message goes to an echo and back,
+// through netcore (Send, Receive) and through Go's net (Write, Read), in
+// alternating rounds of 1000 exchanges. The echo is the same for both: a
+// blocking socket on its own thread, made with x/sys.
+func BenchmarkPingPongRatio(b *testing.B) {
+	const rounds = 1000
+	core, coreEcho := pingPongPair(b)
+	gonet, netEcho := pingPongPair(b)
+	f := gonet.file()
+	conn, err := net.FileConn(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	gonet.Close() // conn has its own descriptor now
+	var echoes sync.WaitGroup
+	echoes.Go(func() { echoRaw(coreEcho) })
+	echoes.Go(func() { echoRaw(netEcho) })
+	defer echoes.Wait() // the echoes end when their peers close
+	defer core.Close()
+	defer conn.Close()
+	msg := make([]byte, 64)
+	buf := make([]byte, 64<<10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var tCore, tNet time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		for range rounds {
+			if _, err := core.Send(ctx, msg, 0); err != nil {
+				b.Fatal(err)
+			}
+			for got := 0; got < len(msg); {
+				n, err := core.Receive(ctx, buf, 0)
+				if err != nil || n == 0 {
+					b.Fatal(n, err)
+				}
+				got += n
+			}
+		}
+		tCore += time.Since(start)
+		start = time.Now()
+		for range rounds {
+			if _, err := conn.Write(msg); err != nil {
+				b.Fatal(err)
+			}
+			for got := 0; got < len(msg); {
+				n, err := conn.Read(buf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += n
+			}
+		}
+		tNet += time.Since(start)
+	}
+	n := float64(b.N * rounds)
+	b.ReportMetric(float64(tCore.Nanoseconds())/n, "netcore-ns/exchange")
+	b.ReportMetric(float64(tNet.Nanoseconds())/n, "net-ns/exchange")
+	b.ReportMetric(tNet.Seconds()/tCore.Seconds(), "netcore/net")
+}
+
+// pingPongPair returns a connected UNIX stream socket and the descriptor of
+// its other end, made blocking for echoRaw; the test closes both.
+func pingPongPair(b *testing.B) (*Socket, int) {
+	a, peer, err := SocketPair(FamilyUnix, SockStream, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fd, err := unix.Dup(peer.Fd())
+	peer.Close()
+	if err == nil {
+		err = unix.SetNonblock(fd, false)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { a.Close(); unix.Close(fd) })
+	return a, fd
+}
+
+// echoRaw sends back what it reads until the peer goes.
+func echoRaw(fd int) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err != nil || n == 0 {
+			return
+		}
+		if _, err := unix.Write(fd, buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// file returns a copy of the socket's descriptor as an *os.File.
+func (s *Socket) file() *os.File {
+	fd, err := unix.Dup(s.Fd())
+	if err != nil {
+		return nil
+	}
+	return os.NewFile(uintptr(fd), "socket")
 }
