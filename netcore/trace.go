@@ -37,6 +37,8 @@ type TraceFunc func(Syscall)
 // noFD is the FD of a call made on no descriptor.
 const noFD = -1
 
+// sysTraced is sys for a traced socket (sys, in data_io.go, stays small):
+// it times the call and reports it.
 func (s *Socket) sysTraced(name string, fd int, call func() (int, error), describe func(c *Syscall)) (int, error) {
 	start := time.Now()
 	result, err := call()
@@ -50,7 +52,9 @@ func (s *Socket) sysTraced(name string, fd int, call func() (int, error), descri
 	return result, err
 }
 
-// args returns a describe function that only formats the arguments.
+// args returns a describe function that only formats the arguments. It
+// boxes them even when the socket is untraced, so the data path formats in
+// a closure of its own instead.
 func args(format string, a ...any) func(c *Syscall) {
 	return func(c *Syscall) { c.Args = fmt.Sprintf(format, a...) }
 }
