@@ -3,6 +3,7 @@ package netcore
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -201,4 +202,36 @@ func pairWith(t *testing.T, opt Option) (*Socket, *Socket) {
 	b.trace = nil
 	t.Cleanup(func() { a.Close(); b.Close() })
 	return a, b
+}
+
+// Calls that find data waiting skip the runtime poller; Close still ends
+// them cleanly: each receive running when the socket closes gets its
+// datagram or ErrClosed, never a system error from a closed descriptor.
+func TestCloseDuringDirectReceives(t *testing.T) {
+	for round := range 20 {
+		srv, err := ListenConfig{SockType: SockDgram}.Listen(mustParse(t, "127.0.0.1:0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer := newRawPeer(t, unix.AF_INET, unix.SOCK_DGRAM, nil)
+		at := sockaddrOf(t, srv)
+		for range 64 {
+			peer.sendTo(t, []byte("queued"), at)
+		}
+		done := make(chan error, 1)
+		go func() {
+			buf := make([]byte, 64<<10)
+			for {
+				if _, _, err := srv.ReceiveMessage(capped(t), buf); err != nil {
+					done <- err
+					return
+				}
+			}
+		}()
+		if round%2 == 1 {
+			runtime.Gosched()
+		}
+		srv.Close()
+		wantClosed(t, "receive as the socket closes", <-done)
+	}
 }

@@ -57,6 +57,7 @@ type side struct {
 	ctx       context.Context
 	timeout   time.Duration
 	armed     bool      // a deadline is set and the context watched
+	waited    bool      // the last operation had to wait
 	waitStart time.Time // when the traced wait began; zero when not waiting
 
 	// The sender of the last datagram received from an address whose

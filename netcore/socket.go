@@ -50,6 +50,12 @@ type Socket struct {
 	closed bool
 	pfd    atomic.Pointer[pollFD] // &reg once registered
 	reg    pollFD
+
+	// A call tried without the runtime poller holds direct for reading;
+	// Close sets directOff under it, so that no such call can run on the
+	// descriptor once it is closed (and perhaps reused).
+	direct    sync.RWMutex
+	directOff bool
 }
 
 // Option configures a socket as it is created.
@@ -314,6 +320,9 @@ func (s *Socket) Close() error {
 	s.closed = true
 	p := s.pfd.Load()
 	s.mu.Unlock()
+	s.direct.Lock()
+	s.directOff = true
+	s.direct.Unlock()
 	if p != nil {
 		p.rd.watch.release()
 		p.wr.watch.release()
