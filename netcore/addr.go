@@ -1,18 +1,26 @@
 package netcore
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
 )
 
 // Addr is a socket address: IPv4, IPv6 (with an optional zone), a UNIX path,
-// or an abstract UNIX name. It is a comparable value; the zero Addr is not a
-// valid address. Abstract names are written with a leading '@', as Linux
-// tools show them.
+// an abstract UNIX name, or the unnamed address of an unbound UNIX socket.
+// It is a comparable value; the zero Addr is not a valid address.
+//
+// Abstract names are written with a leading '@', as Linux tools show them.
+// Linux takes any bytes as an abstract name, NULs included, so Path keeps
+// the exact bytes while String escapes them: a backslash is written `\\`,
+// and each byte of a NUL, a control character, another unprintable
+// character or invalid UTF-8 as `\xHH`. ParseAddr reads that form back.
 type Addr struct {
 	ip   netip.Addr
 	port uint16
@@ -20,8 +28,9 @@ type Addr struct {
 	unix bool
 }
 
-// maxUnixPath is the longest UNIX path (or '@' plus abstract name) that fits
-// sun_path with room for its terminating NUL.
+// maxUnixPath is the longest UNIX path that fits sun_path with room for its
+// terminating NUL. An abstract name has no terminating NUL but a leading
+// one, which leaves it as many bytes.
 var maxUnixPath = len(unix.RawSockaddrUnix{}.Path) - 1
 
 // InetAddr builds an internet address from a numeric host and a port, like
@@ -49,13 +58,17 @@ func InetAddr(host string, port int) (Addr, error) {
 }
 
 // UnixAddr builds a UNIX address from a path, or from "@name" for Linux's
-// abstract namespace. A path too long for sun_path is an error, never
-// truncated.
+// abstract namespace, where the name is any bytes (NULs too) up to 107 of
+// them. A path or name too long for sun_path is an error, never truncated.
 func UnixAddr(path string) (Addr, error) {
 	const op = "unix-address"
+	name, abstract := strings.CutPrefix(path, "@")
 	switch {
 	case path == "":
 		return Addr{}, invalidf(op, "empty UNIX socket path")
+	case abstract && len(name) > maxUnixPath:
+		return Addr{}, invalidf(op, "abstract UNIX socket name is %d bytes, longer than the %d that fit", len(name), maxUnixPath)
+	case abstract:
 	case len(path) > maxUnixPath:
 		return Addr{}, invalidf(op, "UNIX socket path is %d bytes, longer than the %d that fit", len(path), maxUnixPath)
 	case strings.IndexByte(path, 0) >= 0:
@@ -97,9 +110,17 @@ func ParseInetAddress(s string) (host, port string) {
 
 // ParseAddr reads a numeric socket address: "127.0.0.1:80", "[::1]:80",
 // "[fe80::1%lo]:22", "unix:/run/x.sock" or "unix:@name". Names are not
-// resolved; the port must be a number.
+// resolved; the port must be a number. An abstract name may hold the
+// escapes String writes (`\x00`, `\\`); a path is taken as it is.
 func ParseAddr(s string) (Addr, error) {
 	if path, ok := strings.CutPrefix(s, "unix:"); ok {
+		if name, abstract := strings.CutPrefix(path, "@"); abstract {
+			raw, err := unescapeName(name)
+			if err != nil {
+				return Addr{}, invalidf("parse-address", "abstract name in %q: %v", s, err)
+			}
+			path = "@" + raw
+		}
 		return UnixAddr(path)
 	}
 	host, port := ParseInetAddress(s)
@@ -139,22 +160,45 @@ func (a Addr) Port() int { return int(a.port) }
 // AddrPort returns the internet address and port as a netip.AddrPort.
 func (a Addr) AddrPort() netip.AddrPort { return netip.AddrPortFrom(a.ip, a.port) }
 
-// Path returns the UNIX path ("@name" for an abstract name), "" otherwise.
+// Path returns the UNIX path, or "@" and the exact bytes of an abstract
+// name; "" for the unnamed address and for internet addresses.
 func (a Addr) Path() string { return a.path }
 
 // IsAbstract reports whether a is a name in Linux's abstract UNIX namespace.
 func (a Addr) IsAbstract() bool { return a.unix && strings.HasPrefix(a.path, "@") }
 
 // Host returns what the egg's sockaddr-address does: the numeric host
-// (with zone) of an internet address or the path of a UNIX address.
+// (with zone) of an internet address or the path of a UNIX address. IPv6
+// addresses are written as libc's inet_ntop writes them: see IPText.
 func (a Addr) Host() string {
 	if a.unix {
 		return a.path
 	}
 	if a.ip.IsValid() {
-		return a.ip.String()
+		return IPText(a.ip)
 	}
 	return ""
+}
+
+// IPText writes an IP address as libc's inet_ntop (and so getnameinfo, and
+// the egg) does, which differs from netip in one case: an IPv4-compatible
+// IPv6 address, whose first 96 bits are zero and whose next 16 are not,
+// ends in a dotted quad ("::1.2.3.4", where netip writes "::102:304").
+// "::1" and "::" are not of that kind, and IPv4-mapped addresses
+// ("::ffff:1.2.3.4") read the same either way. A zone follows after '%'.
+func IPText(ip netip.Addr) string {
+	if !ip.Is6() || ip.Is4In6() {
+		return ip.String()
+	}
+	b := ip.As16()
+	if [12]byte(b[:12]) != [12]byte{} || b[12]|b[13] == 0 {
+		return ip.String()
+	}
+	text := "::" + netip.AddrFrom4([4]byte(b[12:])).String()
+	if zone := ip.Zone(); zone != "" {
+		text += "%" + zone
+	}
+	return text
 }
 
 // WithPort returns a copy of an internet address with another port.
@@ -164,58 +208,26 @@ func (a Addr) WithPort(port uint16) Addr {
 }
 
 // String formats a as "127.0.0.1:22", "[::1]:22", "[fe80::1%lo]:22",
-// "/run/x.sock", "@name", "(unnamed)" for an unbound UNIX socket, or "" for
-// the zero Addr.
+// "/run/x.sock", "@name" (escaped as the Addr type says), "(unnamed)" for
+// an unbound UNIX socket, or "" for the zero Addr.
 func (a Addr) String() string {
 	switch {
 	case a.unix && a.path == "":
 		return "(unnamed)"
+	case a.IsAbstract():
+		return "@" + escapeName(a.path[1:])
 	case a.unix:
 		return a.path
-	case a.ip.IsValid():
+	case a.ip.Is4():
 		return a.AddrPort().String()
+	case a.ip.IsValid():
+		return "[" + IPText(a.ip) + "]:" + strconv.Itoa(int(a.port))
 	}
 	return ""
 }
 
 // MarshalText writes a as String does, for JSON.
 func (a Addr) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
-
-// sockaddr converts a to the x/sys form for a system call.
-func (a Addr) sockaddr() (unix.Sockaddr, error) {
-	switch {
-	case a.unix:
-		// x/sys turns a leading '@' into the abstract namespace's NUL.
-		return &unix.SockaddrUnix{Name: a.path}, nil
-	case a.ip.Is4():
-		return &unix.SockaddrInet4{Port: int(a.port), Addr: a.ip.As4()}, nil
-	case a.ip.Is6():
-		zone, err := zoneIndex(a.ip.Zone())
-		if err != nil {
-			return nil, err
-		}
-		return &unix.SockaddrInet6{Port: int(a.port), ZoneId: zone, Addr: a.ip.As16()}, nil
-	}
-	return nil, invalidf("sockaddr", "no address")
-}
-
-// addrFromSockaddr converts an address the system returned. Unknown
-// families give the zero Addr.
-func addrFromSockaddr(sa unix.Sockaddr) Addr {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		return Addr{ip: netip.AddrFrom4(sa.Addr), port: uint16(sa.Port)}
-	case *unix.SockaddrInet6:
-		ip := netip.AddrFrom16(sa.Addr)
-		if sa.ZoneId != 0 {
-			ip = ip.WithZone(zoneName(sa.ZoneId))
-		}
-		return Addr{ip: ip, port: uint16(sa.Port)}
-	case *unix.SockaddrUnix:
-		return Addr{path: sa.Name, unix: true}
-	}
-	return Addr{}
-}
 
 // zoneIndex turns an IPv6 zone ("lo" or "1") into an interface index.
 func zoneIndex(zone string) (uint32, error) {
@@ -239,4 +251,66 @@ func zoneName(index uint32) string {
 		return ifi.Name
 	}
 	return strconv.FormatUint(uint64(index), 10)
+}
+
+// escapeName writes an abstract name so that every byte shows and the text
+// reads back unchanged: see Addr.
+func escapeName(name string) string {
+	if !needsEscape(name) {
+		return name
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); {
+		r, size := utf8.DecodeRuneInString(name[i:])
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case (r == utf8.RuneError && size == 1) || !unicode.IsPrint(r):
+			for _, c := range []byte(name[i : i+size]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		default:
+			b.WriteString(name[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func needsEscape(name string) bool {
+	for _, r := range name {
+		if r == '\\' || r == utf8.RuneError || !unicode.IsPrint(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// unescapeName reads what escapeName writes. A backslash that starts no
+// escape stands for itself.
+func unescapeName(text string) (string, error) {
+	if !strings.Contains(text, `\`) {
+		return text, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); i++ {
+		switch {
+		case strings.HasPrefix(text[i:], `\\`):
+			b.WriteByte('\\')
+			i++
+		case strings.HasPrefix(text[i:], `\x`):
+			if i+4 > len(text) {
+				return "", fmt.Errorf("escape %q is cut short", text[i:])
+			}
+			v, err := strconv.ParseUint(text[i+2:i+4], 16, 8)
+			if err != nil {
+				return "", fmt.Errorf("escape %q is not two hex digits", text[i:i+4])
+			}
+			b.WriteByte(byte(v))
+			i += 3
+		default:
+			b.WriteByte(text[i])
+		}
+	}
+	return b.String(), nil
 }

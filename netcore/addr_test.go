@@ -23,12 +23,12 @@ func TestParseAddrRoundTrip(t *testing.T) {
 		if a.String() != s {
 			t.Errorf("ParseAddr(%q).String() = %q, want %q", in, a.String(), s)
 		}
-		sa, err := a.sockaddr()
-		if err != nil {
+		var sa rawSockaddr
+		if err := sa.set(a); err != nil {
 			t.Errorf("%s: sockaddr: %v", s, err)
 			continue
 		}
-		if back := addrFromSockaddr(sa); back != a {
+		if back := sa.addr(); back != a {
 			t.Errorf("%s: through sockaddr became %s", s, back)
 		}
 	}
@@ -138,7 +138,7 @@ func TestConstantNamesBothWays(t *testing.T) {
 // FuzzParseAddr: the parser never panics, and what it accepts prints in a
 // form it reads back as the same address.
 func FuzzParseAddr(f *testing.F) {
-	for _, s := range []string{"127.0.0.1:22", "[::1]:80", "[fe80::1%lo]:22", "unix:@x", "unix:/tmp/s", "[::ffff:1.2.3.4]:0", "1:2:3", "[", ":"} {
+	for _, s := range []string{"127.0.0.1:22", "[::1]:80", "[fe80::1%lo]:22", "unix:@x", `unix:@a\x00b\\c`, "unix:/tmp/s", "[::ffff:1.2.3.4]:0", "1:2:3", "[", ":"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -158,4 +158,139 @@ func FuzzParseAddr(f *testing.F) {
 			t.Fatalf("ParseAddr(%q) = %v; its text %q reads back as %v, %v", s, a, text, b, err)
 		}
 	})
+}
+
+// An unbound UNIX socket's address is the unnamed address, not the
+// abstract name "@": the client's own address, the peer Accept reports,
+// and the sender of a datagram from an unbound socket.
+func TestUnboundUnixAddressIsUnnamed(t *testing.T) {
+	wantUnnamed := func(what string, a Addr, err error) {
+		t.Helper()
+		if err != nil || !a.IsValid() || a.Family() != FamilyUnix || a.String() != "(unnamed)" || a.IsAbstract() || a.Path() != "" {
+			t.Errorf("%s = %q (abstract %v, path %q), %v; want the unnamed address", what, a, a.IsAbstract(), a.Path(), err)
+		}
+	}
+	at := mustParse(t, "unix:"+t.TempDir()+"/s.sock")
+	ln, err := Listen(at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := NewSocket(FamilyUnix, SockStream, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Connect(ctx0, at); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := c.LocalAddr()
+	wantUnnamed("client's local address", mine, err)
+	s, peer, err := ln.Accept(ctx0)
+	wantUnnamed("accepted peer", peer, err)
+	defer s.Close()
+	back, err := s.PeerAddr()
+	wantUnnamed("server's peer address", back, err)
+
+	d1, d2, err := SocketPair(FamilyUnix, SockDgram, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	defer d2.Close()
+	d1.Send(ctx0, []byte("x"), 0)
+	_, from, err := d2.ReceiveFrom(ctx0, make([]byte, 8), 0)
+	wantUnnamed("sender of a datagram", from, err)
+}
+
+// Abstract names are bytes: NULs inside, and all 107 bytes after the
+// leading NUL, bind, connect and come back exactly; String escapes them
+// and ParseAddr reads the escapes back.
+func TestAbstractNamesAreExactBytes(t *testing.T) {
+	long := "@" + strings.Repeat("L", maxUnixPath)
+	for _, tc := range []struct{ name, text string }{
+		{"@sb\x00nul\x00", `@sb\x00nul\x00`},
+		{"@\x00", `@\x00`},
+		{long, long},
+		{"@back\\slash\x1b\x7f", `@back\\slash\x1b\x7f`},
+		{"@caf\xc3\xa9\xff", `@caf` + "\xc3\xa9" + `\xff`},
+	} {
+		a, err := UnixAddr(tc.name)
+		if err != nil {
+			t.Errorf("UnixAddr(%q): %v", tc.name, err)
+			continue
+		}
+		if a.Path() != tc.name || !a.IsAbstract() || a.String() != tc.text {
+			t.Errorf("UnixAddr(%q): path %q, string %q; want the exact bytes and %q", tc.name, a.Path(), a.String(), tc.text)
+		}
+		if back, err := ParseAddr("unix:" + a.String()); err != nil || back != a {
+			t.Errorf("ParseAddr(unix:%s) = %q, %v; want %q", a.String(), back.Path(), err, tc.name)
+		}
+		ln, err := Listen(a)
+		if err != nil {
+			t.Errorf("listen on %q: %v", tc.name, err)
+			continue
+		}
+		got, err := ln.LocalAddr()
+		if err != nil || got != a {
+			t.Errorf("listener's address = %q, %v; want %q", got.Path(), err, tc.name)
+		}
+		c, err := NewSocket(FamilyUnix, SockStream, 0)
+		if err == nil {
+			err = c.Connect(ctx0, a)
+		}
+		if err != nil {
+			t.Errorf("connect to %q: %v", tc.name, err)
+		} else if peer, err := c.PeerAddr(); err != nil || peer != a {
+			t.Errorf("peer address = %q, %v; want %q", peer.Path(), err, tc.name)
+		}
+		c.Close()
+		ln.Close()
+	}
+	if _, err := UnixAddr(long + "x"); !errors.Is(err, ClassInvalid) {
+		t.Errorf("a 108-byte abstract name: %v, want invalid", err)
+	}
+	if a, err := ParseAddr(`unix:@a\x0`); err == nil {
+		t.Errorf(`ParseAddr("unix:@a\x0") = %q, want an error for the cut escape`, a.Path())
+	}
+}
+
+// IPv6 addresses print as libc's inet_ntop prints them: an IPv4-compatible
+// address (the first 96 bits zero) and an IPv4-mapped one end in a dotted
+// quad, while "::1" and "::" stay as they are.
+func TestIPv6TextAsLibc(t *testing.T) {
+	for in, want := range map[string]string{
+		"::1.2.3.4":      "::1.2.3.4",
+		"::0.1.0.0":      "::0.1.0.0",
+		"::ffff:1.2.3.4": "::ffff:1.2.3.4",
+		"::ffff:0:0":     "::ffff:0.0.0.0",
+		"::0.0.1.2":      "::102",
+		"::1":            "::1",
+		"::":             "::",
+		"::1:102:304":    "::1:102:304",
+		"2001:db8::1":    "2001:db8::1",
+	} {
+		a, err := InetAddr(in, 80)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Host() != want || a.String() != "["+want+"]:80" {
+			t.Errorf("%s: host %q, string %q; want %q", in, a.Host(), a.String(), want)
+		}
+		if back, err := ParseAddr(a.String()); err != nil || back != a {
+			t.Errorf("%s: %s reads back as %v, %v", in, a, back, err)
+		}
+	}
+}
+
+// getnameinfo with NI_NUMERICHOST writes the same text, through libc or
+// through the pure-Go emulation.
+func TestNameInfoNumericIPv4Compatible(t *testing.T) {
+	for _, host := range []string{"::1.2.3.4", "::ffff:1.2.3.4", "::1"} {
+		a, _ := InetAddr(host, 80)
+		got, _, err := NameInfo(ctx0, a, NINumericHost|NINumericServ)
+		if err != nil || got != host {
+			t.Errorf("NameInfo(%s) = %q, %v; want %q", a, got, err, host)
+		}
+	}
 }

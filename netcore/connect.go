@@ -2,6 +2,7 @@ package netcore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -25,20 +26,16 @@ func (s *Socket) Connect(ctx context.Context, to Addr) error {
 // read the local address of a failed attempt first.
 func (s *Socket) connect(ctx context.Context, to Addr, timeout time.Duration) error {
 	const op = "connect"
-	sa, err := to.sockaddr()
-	if err != nil {
+	var sa rawSockaddr
+	if err := sa.set(to); err != nil {
 		return &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
 	}
 	if err := ctx.Err(); err != nil {
 		return sysError(op, to, err)
 	}
 	var connErr error
-	err = s.control(func(fd int) error {
-		start := time.Now()
-		connErr = unix.Connect(fd, sa)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, connErr, "%d, %s", fd, to)
-		}
+	err := s.control(func(fd int) error {
+		_, connErr = s.sys(op, fd, func() (int, error) { return 0, sysAddrCall(unix.SYS_CONNECT, fd, &sa) }, args("%d, %s", fd, to))
 		return nil
 	})
 	if err != nil {
@@ -58,20 +55,20 @@ func (s *Socket) connect(ctx context.Context, to Addr, timeout time.Duration) er
 	// often complete when connect(2) returns). No error and no peer yet
 	// means still in progress.
 	err = s.await(ctx, op, to, true, timeout, func(fd int) bool {
-		start := time.Now()
-		soErr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		if s.trace != nil {
-			s.traceCall("getsockopt", start, 0, err, "%d, SOL_SOCKET, SO_ERROR -> %s", fd, soErrorText(soErr))
-		}
+		var soErr int
+		_, err := s.sys("getsockopt", fd, func() (int, error) {
+			var err error
+			soErr, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+			return 0, err
+		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d, SOL_SOCKET, SO_ERROR -> %s", fd, soErrorText(soErr)) })
 		switch {
 		case err != nil:
 			connErr = err
 		case soErr == 0:
-			start = time.Now()
-			_, err := unix.Getpeername(fd)
-			if s.trace != nil {
-				s.traceCall("getpeername", start, 0, err, "%d", fd)
-			}
+			_, err := s.sys("getpeername", fd, func() (int, error) {
+				_, err := unix.Getpeername(fd)
+				return 0, err
+			}, args("%d", fd))
 			if err == unix.ENOTCONN {
 				return false
 			}

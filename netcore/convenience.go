@@ -1,7 +1,7 @@
 package netcore
 
 import (
-	"time"
+	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -61,12 +61,17 @@ func Listen(addr Addr) (*Socket, error) { return ListenConfig{}.Listen(addr) }
 // open-socket-pair). Family is normally FamilyUnix.
 func SocketPair(family Family, typ SockType, proto Protocol, opts ...Option) (*Socket, *Socket, error) {
 	proto0 := configured(family, typ, proto, opts)
-	start := time.Now()
-	fds, err := sysSocketpair(family, typ, proto)
-	if proto0.trace != nil {
-		proto0.traceCall("socketpair", start, 0, err, "%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d -> [%d, %d]",
-			family.CName(), typ.CName(), int(proto), fds[0], fds[1])
-	}
+	var fds [2]int
+	_, err := proto0.sys("socketpair", noFD, func() (int, error) {
+		var err error
+		fds, err = sysSocketpair(family, typ, proto)
+		return 0, err
+	}, func(c *Syscall) {
+		c.Args = fmt.Sprintf("%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d -> [%d, %d]", family.CName(), typ.CName(), int(proto), fds[0], fds[1])
+		if c.Errno == 0 {
+			c.NewFDs = fds[:]
+		}
+	})
 	if err != nil {
 		return nil, nil, sysError("socketpair", Addr{}, err)
 	}

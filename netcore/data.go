@@ -15,19 +15,23 @@ type callTimeoutKey struct{}
 
 // WithCallTimeout returns a context under which every wait of a netcore
 // call is limited by d instead of the socket's own timeout for that kind of
-// call (0 = no limit), like parameterizing the egg's timeout parameters
-// around one call.
+// call (0 = no limit, negative = already passed: see Timeouts), like
+// parameterizing the egg's timeout parameters around one call.
 func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, callTimeoutKey{}, d)
 }
 
-// callTimeout picks the per-call override from ctx, else the socket's own.
-func callTimeout(ctx context.Context, own time.Duration) time.Duration {
+// callTimeout picks the per-call override from ctx, else the socket's own
+// timeout that own picks (the socket's timeouts are read only then).
+func (s *Socket) callTimeout(ctx context.Context, own func(*Timeouts) time.Duration) time.Duration {
 	if d, ok := ctx.Value(callTimeoutKey{}).(time.Duration); ok {
 		return d
 	}
-	return own
+	return own(s.timeouts.Load())
 }
+
+func receiveTimeout(t *Timeouts) time.Duration { return t.Receive }
+func sendTimeout(t *Timeouts) time.Duration    { return t.Send }
 
 // SetSendSize sets the chunk size of SendAll and of the stream writer;
 // 0 means unlimited. The default is DefaultSendSize.
@@ -47,7 +51,7 @@ func (s *Socket) SendSize() int { return int(s.sendSize.Load()) }
 // its side; on a datagram socket it is an empty datagram. A timeout leaves
 // the socket open.
 func (s *Socket) Receive(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
-	n, _, err := s.receive(ctx, "receive", p, flags, false, callTimeout(ctx, s.Timeouts().Receive))
+	n, _, err := s.receive(ctx, "receive", p, flags, false, s.callTimeout(ctx, receiveTimeout))
 	return n, err
 }
 
@@ -64,7 +68,7 @@ func (s *Socket) ReceiveN(ctx context.Context, n int, flags MsgFlags) ([]byte, e
 // ReceiveFrom reads into p and returns the sender's address; the zero Addr
 // for a connected stream socket (socket-receive-from!).
 func (s *Socket) ReceiveFrom(ctx context.Context, p []byte, flags MsgFlags) (int, Addr, error) {
-	return s.receive(ctx, "receive-from", p, flags, true, callTimeout(ctx, s.Timeouts().Receive))
+	return s.receive(ctx, "receive-from", p, flags, true, s.callTimeout(ctx, receiveTimeout))
 }
 
 // ReceiveWithin is chibi's receive!/non-blocking: it waits at most timeout
@@ -90,47 +94,12 @@ func nothingOnTimeout(n int, err error) (int, bool, error) {
 	return n, err == nil, err
 }
 
-func (s *Socket) receive(ctx context.Context, op string, p []byte, flags MsgFlags, from bool, timeout time.Duration) (int, Addr, error) {
-	var n int
-	var sa unix.Sockaddr
-	var recvErr error
-	err := s.await(ctx, op, Addr{}, false, timeout, func(fd int) bool {
-		start := time.Now()
-		if from || flags != 0 {
-			n, sa, recvErr = unix.Recvfrom(fd, p, int(flags))
-		} else {
-			n, recvErr = unix.Read(fd, p)
-		}
-		if s.trace != nil {
-			s.traceCall(syscallName(op, "recvfrom", from || flags != 0), start, n, recvErr, "%d, %d bytes, %s", fd, len(p), flags)
-		}
-		return recvErr != unix.EAGAIN && recvErr != unix.EINTR
-	})
-	if err == nil {
-		err = recvErr
-	}
-	if err != nil {
-		return 0, Addr{}, sysError(op, Addr{}, err)
-	}
-	return n, addrFromSockaddr(sa), nil
-}
-
-func syscallName(op, full string, useFull bool) string {
-	if useFull {
-		return full
-	}
-	if op == "receive" {
-		return "read"
-	}
-	return "write"
-}
-
 // Send sends from p and returns how many bytes went, which may be fewer
 // than len(p) (the egg's socket-send). It waits up to the send timeout each
 // time the socket cannot take more. SIGPIPE is never raised: a closed peer
 // gives EPIPE.
 func (s *Socket) Send(ctx context.Context, p []byte, flags MsgFlags) (int, error) {
-	return s.send(ctx, "send", p, Addr{}, flags, callTimeout(ctx, s.Timeouts().Send))
+	return s.send(ctx, "send", p, Addr{}, flags, s.callTimeout(ctx, sendTimeout))
 }
 
 // SendTo sends p as one datagram (or stream write) to an address
@@ -139,7 +108,7 @@ func (s *Socket) SendTo(ctx context.Context, p []byte, to Addr, flags MsgFlags) 
 	if !to.IsValid() {
 		return 0, invalidf("send-to", "no destination address")
 	}
-	return s.send(ctx, "send-to", p, to, flags, callTimeout(ctx, s.Timeouts().Send))
+	return s.send(ctx, "send-to", p, to, flags, s.callTimeout(ctx, sendTimeout))
 }
 
 // SendWithin is chibi's send/non-blocking: it waits at most timeout (0 = not
@@ -168,33 +137,6 @@ func (s *Socket) SendAll(ctx context.Context, p []byte, flags MsgFlags) (int, er
 	}
 }
 
-func (s *Socket) send(ctx context.Context, op string, p []byte, to Addr, flags MsgFlags, timeout time.Duration) (int, error) {
-	var sa unix.Sockaddr
-	if to.IsValid() {
-		var err error
-		if sa, err = to.sockaddr(); err != nil {
-			return 0, &Error{Op: op, Addr: to, Class: ClassInvalid, Err: err}
-		}
-	}
-	var n int
-	var sendErr error
-	err := s.await(ctx, op, to, true, timeout, func(fd int) bool {
-		start := time.Now()
-		n, sendErr = unix.SendmsgN(fd, p, nil, sa, int(flags)|msgNoSignal)
-		if s.trace != nil {
-			s.traceCall("sendmsg", start, n, sendErr, "%d, %d bytes, %s, %s", fd, len(p), destText(to), flags)
-		}
-		return sendErr != unix.EAGAIN && sendErr != unix.EINTR
-	})
-	if err == nil {
-		err = sendErr
-	}
-	if err != nil {
-		return 0, sysError(op, to, err)
-	}
-	return n, nil
-}
-
 func destText(to Addr) string {
 	if to.IsValid() {
 		return "to " + to.String()
@@ -207,34 +149,31 @@ func destText(to Addr) string {
 // timeout it lets a caller send only when sending cannot wait, for example
 // while holding a lock that a receiving goroutine also needs.
 func (s *Socket) WaitWritable(ctx context.Context) error {
-	return s.await(ctx, "wait-writable", Addr{}, true, callTimeout(ctx, s.Timeouts().Send), func(fd int) bool {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
-		n, err := unix.Poll(fds, 0)
+	return s.await(ctx, "wait-writable", Addr{}, true, s.callTimeout(ctx, sendTimeout), func(fd int) bool {
+		n, err := pollNow(fd, unix.POLLOUT)
 		return err != nil || n > 0
 	})
 }
 
+// ReceiveMessage receives the next datagram whole, with its sender, and
+// never cuts it off: data is buf's start when the datagram fits in buf, and
+// a new buffer of the datagram's size only when it does not. With a buf of
+// 64 KiB or more, every UDP (and raw IP) datagram fits, and each takes one
+// system call; others (UNIX datagrams can be far larger than any buffer)
+// are first peeked at with their real size, then taken. Receiving into the
+// same buf, it allocates nothing in the steady state. It waits up to the
+// receive timeout; it is for datagram, seqpacket and raw sockets, with one
+// reader.
+func (s *Socket) ReceiveMessage(ctx context.Context, buf []byte) (data []byte, from Addr, err error) {
+	return s.receiveMessage(ctx, "receive-message", buf)
+}
+
 // ReceiveDatagram receives the next datagram whole, in a buffer of its own
-// size, with its sender. A fixed buffer cuts off the end of a datagram
-// larger than itself and the kernel discards the rest; UNIX datagrams can
-// be far larger than any UDP one. So it first peeks at the datagram's size
-// (MSG_PEEK|MSG_TRUNC), then receives it. It waits up to the receive
-// timeout; it is for datagram, seqpacket and raw sockets, with one reader.
+// size, with its sender: ReceiveMessage into no buffer of the caller's.
 func (s *Socket) ReceiveDatagram(ctx context.Context) ([]byte, Addr, error) {
-	const op = "receive-datagram"
-	if s.typ == SockStream {
-		return nil, Addr{}, invalidf(op, "a stream socket has no datagrams")
+	data, from, err := s.receiveMessage(ctx, "receive-datagram", nil)
+	if err == nil && data == nil {
+		data = []byte{} // an empty datagram, not none
 	}
-	timeout := callTimeout(ctx, s.Timeouts().Receive)
-	var probe [1]byte
-	size, _, err := s.receive(ctx, op, probe[:], MsgPeek|MsgTrunc, true, timeout)
-	if err != nil {
-		return nil, Addr{}, err
-	}
-	buf := make([]byte, size)
-	n, from, err := s.receive(ctx, op, buf, 0, true, timeout)
-	if err != nil {
-		return nil, Addr{}, err
-	}
-	return buf[:min(n, size)], from, nil
+	return data, from, err
 }

@@ -79,7 +79,9 @@ const DefaultRaceDelay = 250 * time.Millisecond
 // Dialer connects over a list of addresses. The zero Dialer does what the
 // egg's socket-connect/ai does.
 type Dialer struct {
-	// Timeout limits each attempt; 0 means none (the kernel's own limit).
+	// Timeout limits each attempt; 0 means none (the kernel's own limit),
+	// and a negative one has already passed: each attempt gets only what
+	// connect(2) itself finishes.
 	Timeout time.Duration
 	// Race starts attempts in parallel as RFC 8305 (Happy Eyeballs v2) does
 	// instead of one after another.

@@ -19,8 +19,9 @@ type Class uint8
 const (
 	ClassOK Class = iota
 	// ClassTransient: the peer or the path said no for now (refused,
-	// unreachable, network down, the kernel's own ETIMEDOUT). Connecting to
-	// the next address makes sense.
+	// unreachable, network down, the kernel's own ETIMEDOUT), so connecting
+	// to the next address makes sense; or an accept ran out of descriptors
+	// or memory, so accepting again later does.
 	ClassTransient
 	// ClassTimeout: one of netcore's own timeouts, or the context's deadline,
 	// passed. The socket stays open except after a connect.
@@ -54,7 +55,8 @@ func (c Class) Error() string { return c.String() }
 var ErrNoName = errors.New("name or service not known")
 
 // ErrClosed is matched by errors.Is when an operation is tried on a closed
-// socket.
+// socket, and by the error of a call that was waiting when the socket was
+// closed. Such errors are ClassFatal.
 var ErrClosed = errors.New("use of closed socket")
 
 // Error is the error type of every netcore operation.
@@ -177,9 +179,23 @@ func sysError(op string, addr Addr, err error) *Error {
 
 // timeoutError is the error of a wait that passed netcore's own timeout.
 func timeoutError(op string, addr Addr, d time.Duration) *Error {
-	return &Error{Op: op, Addr: addr, Class: ClassTimeout,
-		Err: fmt.Errorf("timed out after %v: %w", d, os.ErrDeadlineExceeded)}
+	return &Error{Op: op, Addr: addr, Class: ClassTimeout, Err: timedOut{d}}
 }
+
+// timedOut is the cause of a timeout error. It is built as the error is
+// read, not when the timeout passes: a caller that polls with short
+// timeouts pays nothing for the text.
+type timedOut struct{ after time.Duration }
+
+func (t timedOut) Error() string {
+	if t.after < 0 {
+		return "timed out (the timeout had already passed): " + os.ErrDeadlineExceeded.Error()
+	}
+	return "timed out after " + t.after.String() + ": " + os.ErrDeadlineExceeded.Error()
+}
+
+// Unwrap makes errors.Is(err, os.ErrDeadlineExceeded) hold.
+func (t timedOut) Unwrap() error { return os.ErrDeadlineExceeded }
 
 // invalidf builds a ClassInvalid error: bad input, nothing done.
 func invalidf(op, format string, args ...any) *Error {

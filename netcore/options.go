@@ -441,11 +441,9 @@ const optBufSize = 256
 // being set, or the one read (asked only after a successful read).
 func (s *Socket) sockopt(op string, level, opt int, call func(fd int) error, show func() string) error {
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		err := call(fd)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %s, %s%s", fd, cnameOf(optLevels, level), optName(level, opt), shownValue(op, err, show))
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, call(fd) }, func(c *Syscall) {
+			c.Args = fmt.Sprintf("%d, %s, %s%s", fd, cnameOf(optLevels, level), optName(level, opt), shownValue(op, c.Errno != 0, show))
+		})
 		return err
 	})
 	if err != nil {
@@ -454,11 +452,11 @@ func (s *Socket) sockopt(op string, level, opt int, call func(fd int) error, sho
 	return nil
 }
 
-func shownValue(op string, err error, show func() string) string {
+func shownValue(op string, failed bool, show func() string) string {
 	switch {
 	case op == opSet:
 		return ", " + show()
-	case err == nil:
+	case !failed:
 		return " -> " + show()
 	}
 	return ""

@@ -120,9 +120,8 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // ResolverImpl names the resolver Resolve and NameInfo use in this build.
@@ -297,46 +296,25 @@ func addrFromC(sa *C.struct_sockaddr, n C.socklen_t) Addr {
 			return Addr{}
 		}
 		sin := (*C.struct_sockaddr_in)(unsafe.Pointer(sa))
-		return addrFromSockaddr(&unix.SockaddrInet4{
-			Port: netPort(unsafe.Pointer(&sin.sin_port)),
-			Addr: *(*[4]byte)(unsafe.Pointer(&sin.sin_addr)),
-		})
+		ip := netip.AddrFrom4(*(*[4]byte)(unsafe.Pointer(&sin.sin_addr)))
+		return Addr{ip: ip, port: uint16(netPort(unsafe.Pointer(&sin.sin_port)))}
 	case C.AF_INET6:
 		if uintptr(n) < unsafe.Sizeof(C.struct_sockaddr_in6{}) {
 			return Addr{}
 		}
 		sin6 := (*C.struct_sockaddr_in6)(unsafe.Pointer(sa))
-		return addrFromSockaddr(&unix.SockaddrInet6{
-			Port:   netPort(unsafe.Pointer(&sin6.sin6_port)),
-			ZoneId: uint32(sin6.sin6_scope_id),
-			Addr:   *(*[16]byte)(unsafe.Pointer(&sin6.sin6_addr)),
-		})
+		return inet6Addr(*(*[16]byte)(unsafe.Pointer(&sin6.sin6_addr)), uint32(sin6.sin6_scope_id),
+			netPort(unsafe.Pointer(&sin6.sin6_port)))
 	case C.AF_UNIX:
 		sun := (*C.struct_sockaddr_un)(unsafe.Pointer(sa))
 		off := unsafe.Offsetof(sun.sun_path)
 		size := min(uintptr(n), unsafe.Sizeof(*sun))
 		if size <= off {
-			return Addr{path: "", unix: true}
+			return unixAddrFromPath(nil)
 		}
-		path := C.GoBytes(unsafe.Pointer(&sun.sun_path[0]), C.int(size-off))
-		if path[0] == 0 { // Linux's abstract namespace
-			return Addr{path: "@" + string(path[1:]), unix: true}
-		}
-		for i, b := range path {
-			if b == 0 {
-				path = path[:i]
-				break
-			}
-		}
-		return Addr{path: string(path), unix: true}
+		return unixAddrFromPath(C.GoBytes(unsafe.Pointer(&sun.sun_path[0]), C.int(size-off)))
 	}
 	return Addr{}
-}
-
-// netPort reads a port in network byte order.
-func netPort(p unsafe.Pointer) int {
-	b := (*[2]byte)(p)
-	return int(b[0])<<8 | int(b[1])
 }
 
 // getnameinfo calls libc's getnameinfo on a, an internet address.

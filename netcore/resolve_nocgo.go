@@ -417,7 +417,7 @@ func lookupErrorCode(err error) string {
 	return "EAI_FAIL"
 }
 
-// normalizeZone writes an IPv6 zone the way addrFromSockaddr does: the
+// normalizeZone writes an IPv6 zone the way inet6Addr does: the
 // interface name when there is one, else the index.
 func normalizeZone(ip netip.Addr) netip.Addr {
 	if ip.Zone() == "" {
@@ -585,7 +585,7 @@ func getnameinfo(ctx context.Context, a Addr, flags NIFlags) (host, service stri
 // is the interface name for link-local addresses and the index otherwise.
 func numericHost(ip netip.Addr) string {
 	zone := ip.Zone()
-	s := ip.WithZone("").String()
+	s := IPText(ip.WithZone(""))
 	if zone == "" {
 		return s
 	}

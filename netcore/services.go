@@ -1,3 +1,8 @@
+//go:build !cgo || !(linux || darwin || freebsd)
+
+// The services database is read only by the pure-Go resolver
+// (resolve_nocgo.go); with cgo, libc reads it.
+
 package netcore
 
 import (

@@ -7,7 +7,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,7 +15,9 @@ import (
 // Timeouts bound the waits of a socket's operations, after the egg's
 // parameters socket-connect-timeout and friends. Each one limits a single
 // wait, not a whole operation (a send-all waits once per chunk). Zero means
-// no limit.
+// no limit. A negative timeout has already passed, as a deadline in the
+// past does in Go: the call is still tried once (data already there is
+// returned), but it times out instead of waiting.
 type Timeouts struct {
 	Connect time.Duration
 	Accept  time.Duration
@@ -47,12 +48,14 @@ type Socket struct {
 	// package registers after connect(2) for the same reason).
 	mu     sync.Mutex // guards registration and closed
 	closed bool
-	pfd    atomic.Pointer[pollFD]
-}
+	pfd    atomic.Pointer[pollFD] // &reg once registered
+	reg    pollFD
 
-type pollFD struct {
-	file *os.File
-	rc   syscall.RawConn
+	// A call tried without the runtime poller holds direct for reading;
+	// Close sets directOff under it, so that no such call can run on the
+	// descriptor once it is closed (and perhaps reused).
+	direct    sync.RWMutex
+	directOff bool
 }
 
 // Option configures a socket as it is created.
@@ -72,11 +75,10 @@ func WithTimeouts(t Timeouts) Option {
 // ordinary option that can be turned off.
 func NewSocket(family Family, typ SockType, proto Protocol, opts ...Option) (*Socket, error) {
 	s := configured(family, typ, proto, opts)
-	start := time.Now()
-	fd, err := sysSocket(family, typ, proto)
-	if s.trace != nil {
-		s.traceCall("socket", start, fd, err, "%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d", family.CName(), typ.CName(), int(proto))
-	}
+	fd, err := s.sys("socket", noFD, func() (int, error) { return sysSocket(family, typ, proto) }, func(c *Syscall) {
+		c.Args = fmt.Sprintf("%s, %s|SOCK_NONBLOCK|SOCK_CLOEXEC, %d", family.CName(), typ.CName(), int(proto))
+		c.NewFDs = []int{c.Result}
+	})
 	if err != nil {
 		return nil, sysError("socket", Addr{}, err)
 	}
@@ -148,7 +150,7 @@ func (s *Socket) control(fn func(fd int) error) error {
 	if p := s.pfd.Load(); p != nil {
 		var opErr error
 		if err := p.rc.Control(func(fd uintptr) { opErr = fn(int(fd)) }); err != nil {
-			return err
+			return s.pollerError(err)
 		}
 		return opErr
 	}
@@ -177,113 +179,23 @@ func (s *Socket) poller() (*pollFD, error) {
 	if s.closed {
 		return nil, os.ErrClosed
 	}
-	file := os.NewFile(uintptr(s.fd), fmt.Sprintf("socket:%d", s.fd))
-	rc, err := file.SyscallConn()
+	p, err := s.register()
 	if err != nil {
 		return nil, err
 	}
-	p := &pollFD{file: file, rc: rc}
 	s.pfd.Store(p)
 	return p, nil
-}
-
-// aLongTimeAgo is a deadline in the past, to wake a wait at once.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// await calls try until it reports done, waiting between calls for the
-// descriptor to become readable (or writable) on the runtime poller, up to
-// timeout (0 = none) and the context. try does the system call and keeps
-// its own result; await returns only the failure of the wait itself.
-func (s *Socket) await(ctx context.Context, op string, addr Addr, write bool, timeout time.Duration, try func(fd int) bool) error {
-	p, err := s.poller()
-	if err != nil {
-		return sysError(op, addr, err)
-	}
-	setDeadline, event, wait := p.file.SetReadDeadline, "POLLIN", p.rc.Read
-	if write {
-		setDeadline, event, wait = p.file.SetWriteDeadline, "POLLOUT", p.rc.Write
-	}
-	// The deadline and the cancellation hook are armed only when the call
-	// has to wait: most calls on a busy socket never do, and each costs a
-	// runtime timer update.
-	var armed bool
-	var stop func() bool
-	var fired chan struct{}
-	arm := func() {
-		armed = true
-		var deadline time.Time
-		if timeout > 0 {
-			deadline = time.Now().Add(timeout)
-		}
-		if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-			deadline = d
-		}
-		_ = setDeadline(deadline)
-		if ctx.Done() != nil {
-			fired = make(chan struct{})
-			stop = context.AfterFunc(ctx, func() {
-				_ = setDeadline(aLongTimeAgo)
-				close(fired)
-			})
-		}
-	}
-
-	var waitStart time.Time
-	traceWait := func(fd uintptr, ready int) {
-		if s.trace != nil && !waitStart.IsZero() {
-			s.traceCall("poll", waitStart, ready, nil, "fd %d, %s, timeout %s", fd, event, timeoutText(timeout))
-		}
-	}
-	err = wait(func(fd uintptr) bool {
-		traceWait(fd, 1)
-		if try(int(fd)) {
-			return true
-		}
-		if !armed {
-			arm()
-		}
-		waitStart = time.Now()
-		return false
-	})
-	if stop != nil && !stop() {
-		<-fired // the deadline was moved; wait until that is done before resetting it
-	}
-	if armed {
-		_ = setDeadline(time.Time{})
-	}
-	if err == nil {
-		return nil
-	}
-	traceWait(uintptr(s.fd), 0)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		if ctx.Err() != nil {
-			return sysError(op, addr, ctx.Err())
-		}
-		return timeoutError(op, addr, timeout)
-	}
-	return sysError(op, addr, err)
-}
-
-func timeoutText(d time.Duration) string {
-	if d <= 0 {
-		return "none"
-	}
-	return d.String()
 }
 
 // Bind gives the socket a local address (the egg's socket-bind).
 func (s *Socket) Bind(a Addr) error {
 	const op = "bind"
-	sa, err := a.sockaddr()
-	if err != nil {
+	var sa rawSockaddr
+	if err := sa.set(a); err != nil {
 		return &Error{Op: op, Addr: a, Class: ClassInvalid, Err: err}
 	}
-	err = s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.Bind(fd, sa)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %s", fd, a)
-		}
+	err := s.control(func(fd int) error {
+		_, err := s.sys(op, fd, func() (int, error) { return 0, sysAddrCall(unix.SYS_BIND, fd, &sa) }, args("%d, %s", fd, a))
 		return err
 	})
 	if err != nil {
@@ -297,11 +209,7 @@ func (s *Socket) Bind(a Addr) error {
 func (s *Socket) Listen(backlog int) error {
 	const op = "listen"
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.Listen(fd, backlog)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %d", fd, backlog)
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.Listen(fd, backlog) }, args("%d, %d", fd, backlog))
 		return err
 	})
 	if err != nil {
@@ -312,19 +220,25 @@ func (s *Socket) Listen(backlog int) error {
 
 // Accept waits for a connection (up to the accept timeout) and returns it
 // with the peer's address. The new socket has the listener's family, type,
-// protocol, timeouts and trace hook.
+// protocol, timeouts and trace hook. When the process or the system is out
+// of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), the error is
+// ClassTransient: the connection stays queued and the listener works again
+// once some are free.
 func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 	const op = "accept"
 	var nfd int
-	var sa unix.Sockaddr
+	var peer rawSockaddr
 	var acceptErr error
 	err := s.await(ctx, op, Addr{}, false, s.Timeouts().Accept, func(fd int) bool {
 		for range 8 { // interrupted, or aborted while queued: try again
-			start := time.Now()
-			nfd, sa, acceptErr = sysAccept(fd)
-			if s.trace != nil {
-				s.traceCall(op, start, nfd, acceptErr, "%d", fd)
-			}
+			nfd, acceptErr = s.sys(op, fd, func() (int, error) {
+				return sysAccept(fd, &peer)
+			}, func(c *Syscall) {
+				c.Args = fmt.Sprintf("%d", fd)
+				if c.Result >= 0 {
+					c.NewFDs = []int{c.Result}
+				}
+			})
 			if acceptErr != unix.ECONNABORTED && acceptErr != unix.EINTR {
 				break
 			}
@@ -335,26 +249,26 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, Addr, error) {
 		err = acceptErr
 	}
 	if err != nil {
-		return nil, Addr{}, sysError(op, Addr{}, err)
+		e := sysError(op, Addr{}, err)
+		switch e.Errno {
+		case unix.EMFILE, unix.ENFILE, unix.ENOBUFS, unix.ENOMEM:
+			e.Class = ClassTransient
+		}
+		return nil, Addr{}, e
 	}
-	peer := addrFromSockaddr(sa)
+	from := peer.addr()
 	family := s.family
-	if peer.IsValid() {
-		family = peer.Family()
+	if from.IsValid() {
+		family = from.Family()
 	}
-	return s.derive(nfd, family), peer, nil
+	return s.derive(nfd, family), from, nil
 }
 
 // pollNow reports whether the socket is readable right now.
 func (s *Socket) pollNow(op string) (bool, error) {
 	var ready bool
 	err := s.control(func(fd int) error {
-		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		start := time.Now()
-		n, err := unix.Poll(fds, 0)
-		if s.trace != nil {
-			s.traceCall("poll", start, n, err, "fd %d, POLLIN, timeout 0", fd)
-		}
+		n, err := s.sys("poll", fd, func() (int, error) { return pollNow(fd, unix.POLLIN) }, args("fd %d, POLLIN, timeout 0", fd))
 		ready = n > 0
 		return err
 	})
@@ -375,11 +289,8 @@ func (s *Socket) ReceiveReady() (bool, error) { return s.pollNow("socket-receive
 func (s *Socket) Shutdown(how ShutHow) error {
 	const op = "shutdown"
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.Shutdown(fd, int(how))
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, SHUT_%s", fd, upper(how.String()))
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.Shutdown(fd, int(how)) },
+			args("%d, SHUT_%s", fd, upper(how.String())))
 		return err
 	})
 	if err != nil && err != unix.ENOTCONN {
@@ -409,17 +320,20 @@ func (s *Socket) Close() error {
 	s.closed = true
 	p := s.pfd.Load()
 	s.mu.Unlock()
-
-	start := time.Now()
-	var err error
+	s.direct.Lock()
+	s.directOff = true
+	s.direct.Unlock()
 	if p != nil {
-		err = p.file.Close()
-	} else {
-		err = unix.Close(s.fd)
+		p.rd.watch.release()
+		p.wr.watch.release()
 	}
-	if s.trace != nil {
-		s.traceCall("close", start, 0, err, "%d", s.fd)
-	}
+
+	_, err := s.sys("close", s.fd, func() (int, error) {
+		if p != nil {
+			return 0, p.file.Close()
+		}
+		return 0, unix.Close(s.fd)
+	}, args("%d", s.fd))
 	if err != nil {
 		return sysError("close", Addr{}, err)
 	}
@@ -436,7 +350,7 @@ func (s *Socket) IsClosed() bool {
 // LocalAddr returns the socket's own address (getsockname), including UNIX
 // paths and port 0.
 func (s *Socket) LocalAddr() (Addr, error) {
-	return s.sockname("getsockname", unix.Getsockname)
+	return s.sockname("getsockname", unix.SYS_GETSOCKNAME)
 }
 
 // Name is the egg's socket-name: the local address, or the zero Addr for a
@@ -452,22 +366,26 @@ func (s *Socket) Name() (Addr, error) {
 // PeerAddr returns the connected peer's address (getpeername), or the zero
 // Addr when the socket is not connected (the egg's socket-peer-name).
 func (s *Socket) PeerAddr() (Addr, error) {
-	a, err := s.sockname("getpeername", unix.Getpeername)
+	a, err := s.sockname("getpeername", unix.SYS_GETPEERNAME)
 	if errors.Is(err, unix.ENOTCONN) {
 		return Addr{}, nil
 	}
 	return a, err
 }
 
-func (s *Socket) sockname(op string, call func(int) (unix.Sockaddr, error)) (Addr, error) {
+// sockname asks for the local or the peer address (trap is getsockname or
+// getpeername).
+func (s *Socket) sockname(op string, trap uintptr) (Addr, error) {
 	var a Addr
 	err := s.control(func(fd int) error {
-		start := time.Now()
-		sa, err := call(fd)
-		a = addrFromSockaddr(sa)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d -> %s", fd, a)
-		}
+		_, err := s.sys(op, fd, func() (int, error) {
+			var raw rawSockaddr
+			err := sysSockname(trap, fd, &raw)
+			if err == nil {
+				a = raw.addr()
+			}
+			return 0, err
+		}, func(c *Syscall) { c.Args = fmt.Sprintf("%d -> %s", fd, a) })
 		return err
 	})
 	if err != nil {
@@ -479,11 +397,8 @@ func (s *Socket) sockname(op string, call func(int) (unix.Sockaddr, error)) (Add
 // setInt is setsockopt with an int value, traced.
 func (s *Socket) setInt(op string, level, name int, label string, v int) error {
 	return s.control(func(fd int) error {
-		start := time.Now()
-		err := unix.SetsockoptInt(fd, level, name, v)
-		if s.trace != nil {
-			s.traceCall(op, start, 0, err, "%d, %s, %d", fd, label, v)
-		}
+		_, err := s.sys(op, fd, func() (int, error) { return 0, unix.SetsockoptInt(fd, level, name, v) },
+			args("%d, %s, %d", fd, label, v))
 		return err
 	})
 }

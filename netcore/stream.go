@@ -58,39 +58,36 @@ func IOPorts(s *Socket, cfg PortConfig) (*Reader, *Writer) {
 	if rsize <= 0 {
 		rsize = DefaultReceiveBufferSize
 	}
-	r := &Reader{ports: p, buf: bufio.NewReaderSize(socketReader{s, timeouts}, rsize)}
-	w := &Writer{ports: p, out: socketWriter{s, timeouts}}
+	r := &Reader{ports: p, buf: bufio.NewReaderSize(socketReader{s, WithCallTimeout(context.Background(), timeouts.Receive)}, rsize)}
+	w := &Writer{ports: p, out: socketWriter{s, WithCallTimeout(context.Background(), timeouts.Send)}}
 	if cfg.SendBufferSize > 0 {
 		w.buf = bufio.NewWriterSize(w.out, cfg.SendBufferSize)
 	}
 	return r, w
 }
 
-// socketReader adapts Receive to io.Reader with the timeouts captured when
-// the ports were made.
+// socketReader adapts Receive to io.Reader, with the receive timeout
+// captured when the ports were made (in ctx, made once).
 type socketReader struct {
-	s        *Socket
-	timeouts Timeouts
+	s   *Socket
+	ctx context.Context
 }
 
 func (r socketReader) Read(p []byte) (int, error) {
-	ctx := WithCallTimeout(context.Background(), r.timeouts.Receive)
-	n, err := r.s.Receive(ctx, p, 0)
+	n, err := r.s.Receive(r.ctx, p, 0)
 	if err == nil && n == 0 && len(p) > 0 {
 		return 0, io.EOF
 	}
 	return n, err
 }
 
+// socketWriter adapts SendAll to io.Writer, as socketReader does Receive.
 type socketWriter struct {
-	s        *Socket
-	timeouts Timeouts
+	s   *Socket
+	ctx context.Context
 }
 
-func (w socketWriter) Write(p []byte) (int, error) {
-	ctx := WithCallTimeout(context.Background(), w.timeouts.Send)
-	return w.s.SendAll(ctx, p, 0)
-}
+func (w socketWriter) Write(p []byte) (int, error) { return w.s.SendAll(w.ctx, p, 0) }
 
 // Read reads buffered input; io.EOF once the peer has shut down.
 func (r *Reader) Read(p []byte) (int, error) { return r.buf.Read(p) }

@@ -4,12 +4,19 @@ package netcore
 
 import (
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // msgNoSignal is 0 here: sockets get SO_NOSIGPIPE instead.
 const msgNoSignal = 0
+
+// setFamily writes the family and length of a raw address.
+func setFamily(rsa *unix.RawSockaddrAny, family int, length uint32) {
+	rsa.Addr.Family = uint8(family)
+	rsa.Addr.Len = uint8(length)
+}
 
 // sysSocket creates a socket and makes it non-blocking and close-on-exec.
 // The fork lock keeps a concurrent exec from inheriting it in between.
@@ -47,17 +54,18 @@ func sysSocketpair(family Family, typ SockType, proto Protocol) ([2]int, error) 
 	return fds, nil
 }
 
-func sysAccept(fd int) (int, unix.Sockaddr, error) {
+func sysAccept(fd int, peer *rawSockaddr) (int, error) {
 	syscall.ForkLock.RLock()
-	nfd, sa, err := unix.Accept(fd)
-	if err == nil {
-		unix.CloseOnExec(nfd)
+	peer.reset()
+	nfd, _, e := unix.Syscall(unix.SYS_ACCEPT, uintptr(fd), uintptr(unsafe.Pointer(&peer.any)), uintptr(unsafe.Pointer(&peer.len)))
+	if e == 0 {
+		unix.CloseOnExec(int(nfd))
 	}
 	syscall.ForkLock.RUnlock()
-	if err != nil {
-		return -1, nil, err
+	if e != 0 {
+		return -1, e
 	}
-	return nfd, sa, prepare(nfd)
+	return int(nfd), prepare(int(nfd))
 }
 
 // prepare makes fd non-blocking and keeps writes from raising SIGPIPE; it

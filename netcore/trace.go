@@ -10,8 +10,10 @@ import (
 // Syscall is one system call (or one wait on the runtime poller) made for a
 // socket, as the trace hook reports it.
 type Syscall struct {
-	Name     string        // "socket", "connect", "wait", "getsockopt", ...
+	Name     string        // "socket", "connect", "poll", "getsockopt", ...
 	Args     string        // the arguments, formatted for people
+	FD       int           // the descriptor the call was made on; -1 for none (socket, socketpair)
+	NewFDs   []int         // the descriptors the call created: socket, accept, socketpair
 	Result   int           // the return value; -1 on failure
 	Errno    unix.Errno    // the errno, 0 on success
 	Start    time.Time     // when the call began
@@ -32,14 +34,27 @@ func (c Syscall) String() string {
 // is used by a reader and a writer at once.
 type TraceFunc func(Syscall)
 
-// traceCall reports one call to the socket's trace hook. Callers check
-// s.trace != nil first so that formatting costs nothing untraced.
-func (s *Socket) traceCall(name string, start time.Time, result int, err error, format string, args ...any) {
-	call := Syscall{Name: name, Args: fmt.Sprintf(format, args...), Result: result,
-		Start: start, Duration: time.Since(start)}
+// noFD is the FD of a call made on no descriptor.
+const noFD = -1
+
+// sysTraced is sys for a traced socket (sys, in data_io.go, stays small):
+// it times the call and reports it.
+func (s *Socket) sysTraced(name string, fd int, call func() (int, error), describe func(c *Syscall)) (int, error) {
+	start := time.Now()
+	result, err := call()
+	c := Syscall{Name: name, FD: fd, Result: result, Start: start, Duration: time.Since(start)}
 	if err != nil {
-		call.Result = -1
-		call.Errno = ErrnoOf(err)
+		c.Result = -1
+		c.Errno = ErrnoOf(err)
 	}
-	s.trace(call)
+	describe(&c)
+	s.trace(c)
+	return result, err
+}
+
+// args returns a describe function that only formats the arguments. It
+// boxes them even when the socket is untraced, so the data path formats in
+// a closure of its own instead.
+func args(format string, a ...any) func(c *Syscall) {
+	return func(c *Syscall) { c.Args = fmt.Sprintf(format, a...) }
 }
