@@ -421,7 +421,7 @@ func TestTmuxHTTPReadsAsText(t *testing.T) {
 	s.keys("Escape")
 	s.waitFor("the hex focus", func(sc string) bool { return strings.Contains(sc, "f filter") })
 	s.keys("v", "Home")
-	screen := s.waitText("─ Text ·")
+	screen := s.waitText("▶ GET /hello.txt HTTP/1.0←↓") // home: the first line
 	for _, want := range []string{"▶ GET /hello.txt HTTP/1.0←↓", "◀ HTTP/1.0 200 OK←↓", "◀ Server: SimpleHTTP/",
 		"◀ Content-type: text/plain←↓"} {
 		if !strings.Contains(screen, want) {
