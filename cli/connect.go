@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"time"
 
 	"sockbench/netcore"
+	"sockbench/tlsinfo"
 )
 
 const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeout DUR] [--race[=DELAY]] [--json [--json-data ENC]]
                          [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
-                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send] TARGET...
+                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                         [--tls [--sni NAME] [--alpn LIST] [--tls-min V] [--tls-max V] [--insecure] [--ca FILE]
+                          [--starttls smtp|imap|pop3] [--tls-timeout DUR]] TARGET...
 
 TARGET is HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or unix:@NAME. The
 targets are resolved in order into one list, which is tried one address
@@ -25,6 +29,15 @@ for the peer to close). A peer that takes nothing for --send-timeout
 ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), stalled,
 error, or cancelled (Ctrl+C, SIGTERM).
 
+With --tls the exchange runs inside TLS: the handshake comes first, each
+step reported with its time, then the result (version, cipher suite,
+ALPN, the certificate chain, and whether it was verified). The name
+verified (and sent as SNI) is the TARGET's host name unless --sni gives
+one; --insecure skips verification and says what it would have found.
+--starttls speaks the protocol's plaintext dialogue first (smtp: the
+greeting, EHLO, STARTTLS), then upgrades. A failed handshake ends with
+the reason in words on stderr and status 1.
+
 With no --send* and no --recv-file, and stdin a terminal, a pipe or a
 file, connect works like nc: stdin goes to the socket as it comes, the
 received bytes go to stdout (raw, or made safe when stdout is a
@@ -34,8 +47,8 @@ peer to close (or for --read-timeout, if given); the peer closing ends it
 at once.
 
 Exit status: 0 connected and the exchange ended normally, 1 the network
-said no (unknown name, refused, timed out, reset, stalled), 2 bad usage
-or input (nothing is sent), 130 interrupted.
+said no (unknown name, refused, timed out, reset, stalled, a failed TLS
+handshake), 2 bad usage or input (nothing is sent), 130 interrupted.
 `
 
 // connectOptions are the flags of connect.
@@ -45,6 +58,7 @@ type connectOptions struct {
 	race     raceFlag
 	output   outputFlags
 	exchange exchangeFlags
+	tls      tlsFlags
 }
 
 func (o *connectOptions) register(fs *flag.FlagSet) {
@@ -54,6 +68,7 @@ func (o *connectOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.race, "race", "race the attempts (RFC 8305); --race=DELAY sets the delay between starts (default 250ms)")
 	o.output.register(fs)
 	o.exchange.register(fs)
+	o.tls.register(fs, tlsinfo.SideClient)
 }
 
 // dialer is the netcore.Dialer the flags describe.
@@ -74,8 +89,12 @@ func runConnect(e *env, args []string) int {
 	}
 	targets, err := parseTargets(positional)
 	if err == nil {
-		err = o.output.check()
+		err = o.check(fs, targets)
 	}
+	if err != nil {
+		return e.fail(fs.Name(), err)
+	}
+	tlsConfig, err := o.tls.config()
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -85,16 +104,55 @@ func runConnect(e *env, args []string) int {
 	}
 	defer plan.closeSink()
 	rep := o.output.reporter(plan, e)
-	ais, err := netcore.ResolveTargets(e.ctx, targets, o.hints)
+	ais, hosts, err := resolveTargets(e.ctx, targets, o.hints)
 	if err != nil {
 		return e.failAfterStart(fs.Name(), rep, err)
 	}
-	sock, err := dial(e, o.dialer(), ais, rep)
+	sock, winner, err := dial(e, o.dialer(), ais, rep)
 	if err != nil {
 		return exitCodeOf(err)
 	}
 	defer sock.Close()
-	return exchange(e, sock, plan, rep).exitCode()
+	if !o.tls.on {
+		return exchange(e, plainLink(sock), plan, rep).exitCode()
+	}
+	if tlsConfig.ServerName == "" {
+		tlsConfig.ServerName = hosts[winner]
+	}
+	sess, err := clientHandshake(e.ctx, &o.tls, tlsConfig, sock, rep)
+	if err != nil {
+		return e.tlsFailed(plan, err)
+	}
+	return exchange(e, sessionLink(sock, sess), plan, rep).exitCode()
+}
+
+// check refuses flags that contradict each other or the targets.
+func (o *connectOptions) check(fs *flag.FlagSet, targets []netcore.Target) error {
+	if err := o.output.check(); err != nil {
+		return err
+	}
+	if err := o.tls.check(fs, o.hints.SockType); err != nil {
+		return err
+	}
+	return o.tls.needsName(targets)
+}
+
+// resolveTargets resolves the targets in order into one list, as
+// netcore.ResolveTargets does, and gives the host each row came from.
+func resolveTargets(ctx context.Context, targets []netcore.Target, hints netcore.Hints) ([]netcore.AddrInfo, []string, error) {
+	var ais []netcore.AddrInfo
+	var hosts []string
+	for _, t := range targets {
+		rows, err := netcore.ResolveTargets(ctx, []netcore.Target{t}, hints)
+		if err != nil {
+			return nil, nil, err
+		}
+		ais = append(ais, rows...)
+		for range rows {
+			hosts = append(hosts, t.Host)
+		}
+	}
+	return ais, hosts, nil
 }
 
 // plan is the exchange the flags describe. With nothing to send and
@@ -117,8 +175,9 @@ func (o *connectOptions) plan(e *env, fs *flag.FlagSet) (*exchangePlan, error) {
 }
 
 // dial connects over the list, reporting each finished attempt, then the
-// connection or the failure.
-func dial(e *env, d netcore.Dialer, ais []netcore.AddrInfo, rep reporter) (*netcore.Socket, error) {
+// connection or the failure. It returns the index of the row that
+// connected.
+func dial(e *env, d netcore.Dialer, ais []netcore.AddrInfo, rep reporter) (*netcore.Socket, int, error) {
 	var winner netcore.Attempt
 	d.Observe = func(a netcore.Attempt) {
 		if !a.Done() {
@@ -134,8 +193,8 @@ func dial(e *env, d netcore.Dialer, ais []netcore.AddrInfo, rep reporter) (*netc
 	sock, err := d.ConnectList(e.ctx, ais)
 	if err != nil {
 		rep.failed(err)
-		return nil, err
+		return nil, 0, err
 	}
 	rep.connected(winner, time.Since(start))
-	return sock, nil
+	return sock, winner.Index, nil
 }

@@ -169,7 +169,6 @@ func (h *handshake) tlsConfig() (*tls.Config, error) {
 // verify checks the server's chain as crypto/tls would, and keeps it.
 func (h *handshake) verify(cs tls.ConnectionState) error {
 	now := time.Now()
-	h.verifiedAt = now
 	chain := cs.PeerCertificates
 	h.report.Chain = DescribeChain(chain)
 	var f *Failure
@@ -178,6 +177,7 @@ func (h *handshake) verify(cs tls.ConnectionState) error {
 	} else if err := h.check(chain, now); err != nil {
 		f = verifyFailure(err, chain, h.cfg.ServerName, now)
 	}
+	h.verifiedAt = time.Now() // loading the system's roots, the first time, takes a while
 	if h.cfg.Insecure {
 		h.report.VerifyError = f
 		return nil

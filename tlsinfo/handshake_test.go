@@ -30,8 +30,8 @@ func TestClientTLS13(t *testing.T) {
 		t.Errorf("chain: %+v", r.Chain)
 	}
 	want := "ClientHello sent, ServerHello received, ChangeCipherSpec received, encrypted handshake received, " +
-		"EncryptedExtensions received~, Certificate received~, CertificateVerify received~, Finished received~, " +
-		"verification, ChangeCipherSpec sent, encrypted handshake sent, Finished sent~"
+		"EncryptedExtensions received~, Certificate received~, CertificateVerify received~, verification, " +
+		"Finished received~, ChangeCipherSpec sent, encrypted handshake sent, Finished sent~"
 	if got := stepNames(r.Steps); got != want {
 		t.Errorf("steps\n%s\nwant\n%s", got, want)
 	}

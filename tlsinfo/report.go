@@ -152,11 +152,11 @@ func (h *handshake) steps(st tls.ConnectionState, end time.Time, ok bool) []Step
 	for _, m := range h.wire.Messages() {
 		steps = append(steps, messageStep(m))
 	}
-	version13 := st.Version == tls.VersionTLS13 || h.report.Version == tls.VersionTLS13
-	steps = append(steps, h.recordSteps(st, end, version13, ok)...)
 	if !h.verifiedAt.IsZero() {
 		steps = append(steps, Step{Time: h.verifiedAt, Name: "verification", Local: true, Detail: h.verifyDetail()})
 	}
+	version13 := st.Version == tls.VersionTLS13 || h.report.Version == tls.VersionTLS13
+	steps = append(steps, h.recordSteps(st, end, version13, ok)...)
 	sortSteps(steps)
 	return steps
 }
@@ -257,12 +257,13 @@ func clientHelloDetail(h *ClientHello) string {
 func (h *handshake) recordSteps(st tls.ConnectionState, end time.Time, version13, ok bool) []Step {
 	var steps []Step
 	var flight *Step
+	var last time.Time
 	bytes, count := 0, 0
 	closeFlight := func() {
 		if flight == nil {
 			return
 		}
-		steps = append(steps, h.flightSteps(*flight, count, bytes, st, version13, ok)...)
+		steps = append(steps, h.flightSteps(*flight, last, count, bytes, st, version13, ok)...)
 		flight, bytes, count = nil, 0, 0
 	}
 	for _, r := range h.wire.Records() {
@@ -280,10 +281,9 @@ func (h *handshake) recordSteps(st tls.ConnectionState, end time.Time, version13
 			closeFlight()
 		}
 		if flight == nil {
-			flight = &Step{Dir: r.Dir}
+			flight = &Step{Dir: r.Dir, Time: r.Time}
 		}
-		flight.Time = r.Time
-		bytes, count = bytes+r.Length, count+1
+		last, bytes, count = r.Time, bytes+r.Length, count+1
 	}
 	closeFlight()
 	return steps
@@ -311,8 +311,9 @@ func clearRecordStep(r Record, version13 bool) (Step, bool) {
 	return s, true
 }
 
-// flightSteps says what a flight of encrypted handshake records was.
-func (h *handshake) flightSteps(f Step, count, size int, st tls.ConnectionState, version13, ok bool) []Step {
+// flightSteps says what a flight of encrypted handshake records was: it
+// began at f.Time and its last record came at last.
+func (h *handshake) flightSteps(f Step, last time.Time, count, size int, st tls.ConnectionState, version13, ok bool) []Step {
 	if !version13 {
 		f.Name, f.Detail = "Finished", fmt.Sprintf("encrypted (%d bytes): proves this side saw the same handshake", size)
 		return []Step{f}
@@ -323,8 +324,9 @@ func (h *handshake) flightSteps(f Step, count, size int, st tls.ConnectionState,
 	if !ok {
 		return steps
 	}
+	at := f.Time
 	infer := func(name, detail string) {
-		steps = append(steps, Step{Time: f.Time, Dir: f.Dir, Name: name, Detail: detail, Inferred: true})
+		steps = append(steps, Step{Time: at, Dir: f.Dir, Name: name, Detail: detail, Inferred: true})
 	}
 	serverFlight := (f.Dir == Received) == (h.side == SideClient)
 	if serverFlight {
@@ -340,6 +342,12 @@ func (h *handshake) flightSteps(f Step, count, size int, st tls.ConnectionState,
 			infer("Certificate", "our certificate chain")
 			infer("CertificateVerify", "proof that we hold its key")
 		}
+	}
+	// The peer's Finished is taken after its certificate is verified,
+	// even when its bytes came before.
+	at = last
+	if h.verifiedAt.After(at) && f.Dir == Received {
+		at = h.verifiedAt
 	}
 	infer("Finished", "proves this side saw the same handshake")
 	return steps
