@@ -78,13 +78,21 @@ func (c *Conn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Write sends all of p, in as many sends as it takes.
+// Write sends all of p, in as many sends as it takes. Unlike SendAll it
+// does not cut p in pieces of the socket's send size: a TLS record of 16
+// KiB and its few bytes of overhead go in one send when the kernel takes
+// them.
 func (c *Conn) Write(p []byte) (int, error) {
 	sent := 0
 	err := c.wr.run("write", func(ctx context.Context) error {
-		n, err := c.s.SendAll(ctx, p[sent:], 0)
-		sent += n
-		return err
+		for sent < len(p) {
+			n, err := c.s.Send(ctx, p[sent:], 0)
+			sent += n
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return sent, c.closedError(err)
 }

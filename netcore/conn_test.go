@@ -80,17 +80,7 @@ func (p *goPeer) accepted(t *testing.T) net.Conn {
 // dialConn connects a netcore socket to the Go peer and returns its Conn.
 func dialConn(t *testing.T, p *goPeer, opts ...netcore.Option) *netcore.Conn {
 	t.Helper()
-	to := netcore.AddrFromAddrPort(netip.MustParseAddrPort(p.ln.Addr().String()))
-	s, err := netcore.NewSocket(netcore.FamilyInet, netcore.SockStream, 0, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), connPatience)
-	defer cancel()
-	if err := s.Connect(ctx, to); err != nil {
-		t.Fatal(err)
-	}
-	c, err := netcore.NewConn(s)
+	c, err := dialNetcore(p.ln.Addr().String(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,9 +88,28 @@ func dialConn(t *testing.T, p *goPeer, opts ...netcore.Option) *netcore.Conn {
 	return c
 }
 
+// dialNetcore connects a netcore socket to addr and returns its Conn.
+func dialNetcore(addr string, opts ...netcore.Option) (*netcore.Conn, error) {
+	to := netcore.AddrFromAddrPort(netip.MustParseAddrPort(addr))
+	s, err := netcore.NewSocket(netcore.FamilyInet, netcore.SockStream, 0, opts...)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), connPatience)
+	defer cancel()
+	if err := s.Connect(ctx, to); err != nil {
+		return nil, err // Connect closed s
+	}
+	c, err := netcore.NewConn(s)
+	if err != nil {
+		_ = s.Close()
+	}
+	return c, err
+}
+
 // selfSigned makes a certificate for 127.0.0.1 that signs itself, with its
 // key, for this test only.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
