@@ -11,7 +11,9 @@
 package tlsinfo
 
 import (
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -47,6 +49,26 @@ type Record struct {
 	Messages []HandshakeType
 	// Alert is the alert it carries, when it is in clear.
 	Alert *Alert
+}
+
+// Words describes the record on one line, as a record-layer view shows
+// it: "#0 sent handshake TLS 1.0, 512 bytes: ClientHello", "#7 received
+// application_data TLS 1.2, 53 bytes, encrypted".
+func (r Record) Words() string {
+	words := fmt.Sprintf("#%d %s %s %s, %s", r.Seq, r.Dir, r.Type, VersionName(r.Version), plural(r.Length, "byte"))
+	switch {
+	case r.Protected:
+		words += ", encrypted"
+	case r.Alert != nil:
+		words += ": " + r.Alert.String()
+	case len(r.Messages) > 0:
+		names := make([]string, len(r.Messages))
+		for i, m := range r.Messages {
+			names[i] = m.String()
+		}
+		words += ": " + strings.Join(names, ", ")
+	}
+	return words
 }
 
 // Alert is a TLS alert: its level (1 warning, 2 fatal) and description.

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -161,6 +162,21 @@ func TestWireSkipsHugeMessages(t *testing.T) {
 	m := w.Messages()
 	if len(m) != 2 || m[0].Type != MsgCertificate || m[0].Length != huge || m[1].Type != MsgServerHelloDone {
 		t.Fatalf("messages %+v", m)
+	}
+}
+
+func TestRecordWords(t *testing.T) {
+	w := Watch(nil, nil, nil)
+	w.feedLocked(Sent, []byte{22, 3, 1, 0, 4, 1, 0, 0, 0}, time.Unix(0, 0))
+	w.feedLocked(Received, []byte{21, 3, 3, 0, 2, 2, 40, 23, 3, 3, 0, 1, 'x'}, time.Unix(0, 0))
+	var got []string
+	for _, r := range w.Records() {
+		got = append(got, r.Words())
+	}
+	want := "#0 sent handshake TLS 1.0, 4 bytes: ClientHello|#1 received alert TLS 1.2, 2 bytes: fatal handshake_failure|" +
+		"#2 received application_data TLS 1.2, 1 byte, encrypted"
+	if strings.Join(got, "|") != want {
+		t.Errorf("%q", got)
 	}
 }
 
