@@ -248,6 +248,7 @@ func exchange(e *env, lk link, plan *exchangePlan, rep reporter) closeSummary {
 		err = recvErr
 	}
 	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
+	lk.end(sum.exitCode() == exitOK)
 	rep.closed(sum)
 	return sum
 }

@@ -25,6 +25,9 @@ type link interface {
 	// limited by timeout (0: none) and by ctx.
 	send(ctx context.Context, timeout time.Duration, p []byte, sent, unsent func([]byte)) (int, error)
 	closeWrite() error
+	// end ends the link after the exchange; normal says the exchange ended
+	// normally, so the peer is told politely. The caller closes the socket.
+	end(normal bool)
 	stream() bool
 	duplex() *engine.Duplex
 }
@@ -50,6 +53,7 @@ func (l socketLink) send(ctx context.Context, timeout time.Duration, p []byte, s
 }
 
 func (l socketLink) closeWrite() error      { return l.d.Socket().Shutdown(netcore.ShutWR) }
+func (l socketLink) end(bool)               {}
 func (l socketLink) stream() bool           { return l.d.Socket().Type() == netcore.SockStream }
 func (l socketLink) duplex() *engine.Duplex { return l.d }
 
@@ -81,7 +85,17 @@ func (l tlsLink) send(ctx context.Context, timeout time.Duration, p []byte, sent
 	return l.d.SendThrough(w, p, tlsPiece, func(_ time.Time, piece []byte) { sent(piece) }, unsent)
 }
 
-func (l tlsLink) closeWrite() error      { return l.sess.Conn.CloseWrite() }
+func (l tlsLink) closeWrite() error { return l.sess.Conn.CloseWrite() }
+
+// end sends close_notify (once: CloseWrite may have sent it) after a
+// normal end, so the peer knows the data is complete. After a failure it
+// does not: the peer may not be reading, and the alert would wait.
+func (l tlsLink) end(normal bool) {
+	if normal {
+		_ = l.sess.Conn.Close()
+	}
+}
+
 func (l tlsLink) stream() bool           { return true }
 func (l tlsLink) duplex() *engine.Duplex { return l.d }
 

@@ -359,3 +359,35 @@ func TestTLSFlagsRefused(t *testing.T) {
 	}
 	p.assertNoConnection(t)
 }
+
+// TestConnectTLSSaysGoodbye: after an exchange that ends normally, the
+// last record the server gets is an alert (close_notify; TLS 1.2 shows
+// the record's type), not a bare close.
+func TestConnectTLSSaysGoodbye(t *testing.T) {
+	pki := newPKI(t, tlsinfo.CertSpec{CommonName: "localhost"})
+	last := make(chan tlsinfo.Record, 1)
+	addr := startPeer(t, "tcp4", func(c net.Conn) {
+		w := tlsinfo.Watch(c, nil, nil)
+		tc := tls.Server(w, &tls.Config{Certificates: []tls.Certificate{pki.cert}})
+		_, _ = io.Copy(io.Discard, tc)
+		var final tlsinfo.Record
+		for _, r := range w.Records() {
+			if r.Dir == tlsinfo.Received {
+				final = r
+			}
+		}
+		last <- final
+	}).Addr()
+	r := runCLI(t, "connect", "--tls", "--tls-max", "1.2", "--ca", pki.caFile, "--send", "bye", "--read-timeout", "50ms", addr)
+	if r.code != exitOK {
+		t.Fatalf("status %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	select {
+	case final := <-last:
+		if final.Type != tlsinfo.TypeAlert {
+			t.Errorf("the last record the server got: %+v", final)
+		}
+	case <-time.After(testDeadline):
+		t.Fatal("the server did not end")
+	}
+}
