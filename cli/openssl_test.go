@@ -125,25 +125,28 @@ func TestOpenSSLFailures(t *testing.T) {
 	}
 	leafOnly := tls.Certificate{Certificate: viaMid.Certificate[:1], PrivateKey: viaMid.PrivateKey}
 	cases := []struct {
-		name  string
-		cert  tls.Certificate
-		args  []string
-		words string
+		name   string
+		cert   tls.Certificate
+		args   []string
+		words  string
+		server []string
 	}{
 		{"expired", expired.cert, []string{"--ca", expired.caFile}, "expired: the certificate of CN=expired peer was valid from " +
-			end.Add(-60*24*time.Hour).UTC().Format("2006-01-02 15:04 UTC") + " to " + end.UTC().Format("2006-01-02 15:04 UTC") + "; it is now "},
+			end.Add(-60*24*time.Hour).UTC().Format("2006-01-02 15:04 UTC") + " to " + end.UTC().Format("2006-01-02 15:04 UTC") + "; it is now ", nil},
 		{"name mismatch", wrong.cert, []string{"--ca", wrong.caFile},
-			"name mismatch: the certificate is for elsewhere.test, *.other.test, not for 127.0.0.1"},
+			"name mismatch: the certificate is for elsewhere.test, *.other.test, not for 127.0.0.1", nil},
 		{"self-signed", self, nil,
-			"unknown authority: the certificate is self-signed (CN=openssl self-signed signs itself) and is not trusted here"},
+			"unknown authority: the certificate is self-signed (CN=openssl self-signed signs itself) and is not trusted here", nil},
 		{"missing intermediate", leafOnly, []string{"--ca", trusted.caFile},
-			"unknown authority: CN=behind an intermediate is issued by CN=openssl intermediate, which the server did not send"},
+			"unknown authority: CN=behind an intermediate is issued by CN=openssl intermediate, which the server did not send", nil},
 		{"root not trusted", viaMid, []string{"--ca", wrong.caFile},
-			"unknown authority: the chain ends at CN=sockbench cli test CA, a root that is not trusted here"},
+			"unknown authority: the chain ends at CN=sockbench cli test CA, a root that is not trusted here", nil},
+		{"alert", wrong.cert, []string{"--ca", wrong.caFile, "--tls-max", "1.2"},
+			"the peer sent the alert protocol_version (70): usually no TLS version in common", []string{"-tls1_3"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			addr := startSServer(t, c.cert, "-rev")
+			addr := startSServer(t, c.cert, append([]string{"-rev"}, c.server...)...)
 			r := runCLI(t, append(append([]string{"connect", "--tls", "--send", "never sent"}, c.args...), addr)...)
 			if r.code != exitNetwork || !strings.HasPrefix(r.stderr, "sockbench: TLS handshake failed: "+c.words) {
 				t.Errorf("status %d, stderr %q\nwant the words %q", r.code, r.stderr, c.words)

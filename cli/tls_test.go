@@ -391,3 +391,20 @@ func TestConnectTLSSaysGoodbye(t *testing.T) {
 		t.Fatal("the server did not end")
 	}
 }
+
+// TestConnectTLSToPlaintext: an HTTP server answers the ClientHello with
+// a 400; the failure shows its first bytes, made safe.
+func TestConnectTLSToPlaintext(t *testing.T) {
+	addr := startPeer(t, "tcp4", func(c net.Conn) {
+		_, _ = c.Read(make([]byte, 4096))
+		_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nServer: \x1b]0;x\x07\r\n\r\n")
+	}).Addr()
+	r := runCLI(t, "connect", "--json", "--tls", "--insecure", addr)
+	failed := eventsNamed(jsonLines(t, r.stdout), "tls_failed")
+	want := "the peer answered in plaintext, not TLS: HTTP/1.1 400 Bad Request␍␊Server: ␛]0;x␇␍␊␍␊ " +
+		"(an HTTP server that took the ClientHello for a bad request: plain HTTP on this port)"
+	if r.code != exitNetwork || len(failed) != 1 || r.stderr != "sockbench: TLS handshake failed: "+want+"\n" {
+		t.Fatalf("status %d, stdout %s, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	wantFields(t, failed[0], map[string]any{"kind": "plaintext", "message": want})
+}
