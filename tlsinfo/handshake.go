@@ -135,7 +135,6 @@ func run(ctx context.Context, w *Wire, side Side, cfg Config) (*Session, error) 
 		_ = w.SetDeadline(time.Time{})
 	}
 	end := time.Now()
-	w.handshakeDone(end)
 	h.finish(tc.ConnectionState(), end, err)
 	s := &Session{Conn: tc, Wire: w, Report: h.report}
 	if err != nil {

@@ -131,8 +131,7 @@ type Wire struct {
 	records   []Record
 	seq       int
 	messages  []Message
-	version13 bool      // a ServerHello (or HelloRetryRequest) chose TLS 1.3
-	doneAt    time.Time // when the handshake ended, once it has
+	version13 bool // a ServerHello (or HelloRetryRequest) chose TLS 1.3
 }
 
 // wireDirection is the record reader of one direction.
@@ -245,14 +244,6 @@ func (w *Wire) Total(dir Direction) int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.dirs[dir].total
-}
-
-// handshakeDone notes when the handshake ended: the records before are
-// the handshake's.
-func (w *Wire) handshakeDone(at time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.doneAt = at
 }
 
 // feedLocked reads the records in p and returns those it completed.
