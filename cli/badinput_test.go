@@ -35,6 +35,8 @@ var acceptedByDesign = map[string]bool{
 	"resolve ARG/empty": true,
 	// "-99..." is a fine name for the --pcap file too.
 	"connect pcap/out of range": true, "listen pcap/out of range": true,
+	// Any printable token is an ALPN protocol name ("-999..." too).
+	"connect --tls alpn/out of range": true, "listen --tls alpn/out of range": true,
 }
 
 // commandFlags returns the names of a command's flags.
@@ -85,7 +87,36 @@ func TestBadInputEverywhere(t *testing.T) {
 			checkBadInput(t, fmt.Sprintf("%s ARG %s", c.name, kind), args)
 		}
 	}
+	cases += badTLSValues(t, refusing)
 	t.Logf("%d bad command lines", cases)
+}
+
+// badTLSValues gives the TLS flags each kind of bad value again, with
+// --tls given, so that their values are checked and not only their need
+// for --tls. It returns how many command lines it ran.
+func badTLSValues(t *testing.T, refusing string) int {
+	commands := []struct {
+		name  string
+		flags []string
+		rest  []string
+	}{
+		{"connect", append(append([]string(nil), clientOnly...), tlsShared...), []string{"--tls", refusing}},
+		{"listen", append(append([]string(nil), serverOnly...), tlsShared...), []string{"--tls", "127.0.0.1:0"}},
+	}
+	cases := 0
+	for _, c := range commands {
+		for _, name := range c.flags {
+			for kind, value := range badValues {
+				if acceptedByDesign[c.name+" --tls "+name+"/"+kind] {
+					continue
+				}
+				cases++
+				checkBadInput(t, fmt.Sprintf("%s --tls --%s %s", c.name, name, kind),
+					append([]string{c.name, "--" + name + "=" + value}, c.rest...))
+			}
+		}
+	}
+	return cases
 }
 
 // checkBadInput runs one command line with cli.Run.

@@ -1,15 +1,19 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"time"
 
 	"sockbench/netcore"
+	"sockbench/tlsinfo"
 )
 
 const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeout DUR] [--race[=DELAY]] [--json [--json-data ENC]]
                          [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
                          [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                         [--tls [--sni NAME] [--alpn LIST] [--tls-min V] [--tls-max V] [--insecure] [--ca FILE]
+                          [--starttls smtp|imap|pop3] [--tls-timeout DUR]]
                          [--pcap FILE [--capture-limit SIZE]] TARGET...
 
 TARGET is HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or unix:@NAME. The
@@ -33,6 +37,15 @@ cap_net_raw+ep $(which sockbench)); else made up from the bytes sent and
 received, around a made-up handshake, and the file says so. A report line
 says which. FILE must not exist.
 
+With --tls the exchange runs inside TLS: the handshake comes first, each
+step reported with its time, then the result (version, cipher suite,
+ALPN, the certificate chain, and whether it was verified). The name
+verified (and sent as SNI) is the TARGET's host name unless --sni gives
+one; --insecure skips verification and says what it would have found.
+--starttls speaks the protocol's plaintext dialogue first (smtp: the
+greeting, EHLO, STARTTLS), then upgrades. A failed handshake ends with
+the reason in words on stderr and status 1.
+
 With no --send* and no --recv-file, and stdin a terminal, a pipe or a
 file, connect works like nc: stdin goes to the socket as it comes, the
 received bytes go to stdout (raw, or made safe when stdout is a
@@ -42,9 +55,9 @@ peer to close (or for --read-timeout, if given); the peer closing ends it
 at once.
 
 Exit status: 0 connected and the exchange ended normally, 1 the network
-said no (unknown name, refused, timed out, reset, stalled) or the --pcap
-file could not be written, 2 bad usage or input (nothing is sent), 130
-interrupted.
+said no (unknown name, refused, timed out, reset, stalled, a failed TLS
+handshake) or the --pcap file could not be written, 2 bad usage or input
+(nothing is sent), 130 interrupted.
 `
 
 // connectOptions are the flags of connect.
@@ -54,6 +67,7 @@ type connectOptions struct {
 	race     raceFlag
 	output   outputFlags
 	exchange exchangeFlags
+	tls      tlsFlags
 }
 
 func (o *connectOptions) register(fs *flag.FlagSet) {
@@ -63,6 +77,7 @@ func (o *connectOptions) register(fs *flag.FlagSet) {
 	fs.Var(&o.race, "race", "race the attempts (RFC 8305); --race=DELAY sets the delay between starts (default 250ms)")
 	o.output.register(fs)
 	o.exchange.register(fs)
+	o.tls.register(fs, tlsinfo.SideClient)
 }
 
 // dialer is the netcore.Dialer the flags describe.
@@ -83,11 +98,15 @@ func runConnect(e *env, args []string) int {
 	}
 	targets, err := parseTargets(positional)
 	if err == nil {
-		err = o.output.check()
+		err = o.check(fs, targets)
 	}
 	if err == nil && o.exchange.pcap.set {
 		err = checkPcapTargets(targets)
 	}
+	if err != nil {
+		return e.fail(fs.Name(), err)
+	}
+	tlsConfig, err := o.tls.config()
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -97,25 +116,65 @@ func runConnect(e *env, args []string) int {
 	}
 	defer plan.closeSink()
 	rep := o.output.reporter(plan, e)
-	return plan.finishPcap(rep, o.connect(e, fs.Name(), targets, plan, rep))
+	return plan.finishPcap(rep, o.connect(e, fs.Name(), targets, plan, rep, tlsConfig))
 }
 
 // connect resolves the targets, connects (the --pcap capture, if any,
 // running from before the first SYN) and runs the exchange. It closes the
 // socket before it returns, so that the capture sees the close.
-func (o *connectOptions) connect(e *env, name string, targets []netcore.Target, plan *exchangePlan, rep reporter) int {
-	ais, err := netcore.ResolveTargets(e.ctx, targets, o.hints)
+func (o *connectOptions) connect(e *env, name string, targets []netcore.Target, plan *exchangePlan, rep reporter, tlsConfig tlsinfo.Config) int {
+	ais, hosts, err := resolveTargets(e.ctx, targets, o.hints)
 	if err != nil {
 		return e.failAfterStart(name, rep, err)
 	}
 	reportPcap(rep, plan.pcap.startConnect(ais))
-	sock, err := dial(e, o.dialer(), ais, rep)
+	sock, winner, err := dial(e, o.dialer(), ais, rep)
 	if err != nil {
 		return exitCodeOf(err)
 	}
 	defer sock.Close()
 	plan.pcap.connected(sock)
-	return exchange(e, sock, plan, rep).exitCode()
+	if !o.tls.on {
+		return exchange(e, plainLink(sock), plan, rep).exitCode()
+	}
+	if tlsConfig.ServerName == "" {
+		tlsConfig.ServerName = hosts[winner]
+	}
+	plan.pcap.note(pcapTLSNote)
+	sess, err := clientHandshake(e.ctx, &o.tls, tlsConfig, sock, rep)
+	if err != nil {
+		return e.tlsFailed(plan, err)
+	}
+	return exchange(e, sessionLink(sock, sess), plan, rep).exitCode()
+}
+
+// check refuses flags that contradict each other or the targets.
+func (o *connectOptions) check(fs *flag.FlagSet, targets []netcore.Target) error {
+	if err := o.output.check(); err != nil {
+		return err
+	}
+	if err := o.tls.check(fs, o.hints.SockType); err != nil {
+		return err
+	}
+	return o.tls.needsName(targets)
+}
+
+// resolveTargets resolves the targets in order into one list, as
+// netcore.ResolveTargets does, and gives the host each row came from.
+func resolveTargets(ctx context.Context, targets []netcore.Target, hints netcore.Hints) ([]netcore.AddrInfo, []string, error) {
+	var ais []netcore.AddrInfo
+	var hosts []string
+	for _, t := range targets {
+		rows, err := netcore.ResolveTargets(ctx, []netcore.Target{t}, hints)
+		if err != nil {
+			return nil, nil, err
+		}
+		ais = append(ais, rows...)
+		for range rows {
+			hosts = append(hosts, t.Host)
+		}
+	}
+	return ais, hosts, nil
 }
 
 // plan is the exchange the flags describe. With nothing to send and
@@ -138,8 +197,9 @@ func (o *connectOptions) plan(e *env, fs *flag.FlagSet) (*exchangePlan, error) {
 }
 
 // dial connects over the list, reporting each finished attempt, then the
-// connection or the failure.
-func dial(e *env, d netcore.Dialer, ais []netcore.AddrInfo, rep reporter) (*netcore.Socket, error) {
+// connection or the failure. It returns the index of the row that
+// connected.
+func dial(e *env, d netcore.Dialer, ais []netcore.AddrInfo, rep reporter) (*netcore.Socket, int, error) {
 	var winner netcore.Attempt
 	d.Observe = func(a netcore.Attempt) {
 		if !a.Done() {
@@ -155,8 +215,8 @@ func dial(e *env, d netcore.Dialer, ais []netcore.AddrInfo, rep reporter) (*netc
 	sock, err := d.ConnectList(e.ctx, ais)
 	if err != nil {
 		rep.failed(err)
-		return nil, err
+		return nil, 0, err
 	}
 	rep.connected(winner, time.Since(start))
-	return sock, nil
+	return sock, winner.Index, nil
 }

@@ -235,11 +235,12 @@ func groupDigits(n int64) string {
 	return s
 }
 
-// exchanger runs one exchange on a connected socket: a sending goroutine
-// and a receiving one, ordered by an engine.Duplex.
+// exchanger runs one exchange on a connected socket, or a TLS session on
+// it: a sending goroutine and a receiving one, ordered by an
+// engine.Duplex.
 type exchanger struct {
 	e      *env
-	sock   *netcore.Socket
+	link   link
 	duplex *engine.Duplex
 	plan   *exchangePlan
 	rep    reporter
@@ -258,9 +259,9 @@ type exchanger struct {
 // the socket buffers does not stall against a peer that answers as it
 // reads. Every received byte is kept and reported before the next receive,
 // so nothing is lost to a failure.
-func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) closeSummary {
-	x := &exchanger{e: e, sock: s, duplex: engine.NewDuplex(s), plan: plan, rep: rep, sendDone: make(chan struct{})}
-	x.peer, _ = s.PeerAddr()
+func exchange(e *env, lk link, plan *exchangePlan, rep reporter) closeSummary {
+	x := &exchanger{e: e, link: lk, duplex: lk.duplex(), plan: plan, rep: rep, sendDone: make(chan struct{})}
+	x.peer, _ = lk.duplex().Socket().PeerAddr()
 	sending, wakeReceiver := context.WithCancel(e.ctx)
 	defer wakeReceiver()
 	x.sending = sending
@@ -287,6 +288,7 @@ func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) close
 		err = recvErr
 	}
 	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
+	lk.end(sum.exitCode() == exitOK)
 	rep.closed(sum)
 	plan.pcap.note("the exchange ended: " + sum.reason)
 	return sum
@@ -300,9 +302,8 @@ func (x *exchanger) send(ctx context.Context) error {
 	if !src.given {
 		return nil
 	}
-	ctx = netcore.WithCallTimeout(ctx, x.plan.sendTimeout)
-	if x.sock.Type() != netcore.SockStream && !x.plan.interactive {
-		_, err := x.duplex.Send(ctx, src.data, netcore.Addr{}, 0, x.recordSent)
+	if !x.link.stream() && !x.plan.interactive {
+		_, err := x.link.send(ctx, x.plan.sendTimeout, src.data, x.recordSent, x.recordUnsent)
 		return x.sendError(err, src)
 	}
 	r, closeReader, err := src.open()
@@ -313,8 +314,8 @@ func (x *exchanger) send(ctx context.Context) error {
 	if err := x.pump(ctx, r, src); err != nil {
 		return err
 	}
-	if x.plan.shutdownAfterSend || (x.plan.interactive && x.sock.Type() == netcore.SockStream) {
-		return x.sock.Shutdown(netcore.ShutWR)
+	if x.plan.shutdownAfterSend || (x.plan.interactive && x.link.stream()) {
+		return x.link.closeWrite()
 	}
 	return nil
 }
@@ -330,7 +331,7 @@ func (x *exchanger) pump(ctx context.Context, r io.Reader, src payloadSource) er
 			return err
 		}
 		if len(data) > 0 {
-			if _, err := x.duplex.Send(ctx, data, netcore.Addr{}, 0, x.recordSent); err != nil {
+			if _, err := x.link.send(ctx, x.plan.sendTimeout, data, x.recordSent, x.recordUnsent); err != nil {
 				return x.sendError(err, src)
 			}
 		}
@@ -364,6 +365,16 @@ func (x *exchanger) recordSent(t time.Time, p []byte) {
 	x.rep.sent(len(p), x.tx)
 }
 
+// recordUnsent takes back the part of a piece reported before its write
+// (over TLS) that did not go; the duplex calls it under its lock.
+func (x *exchanger) recordUnsent(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	x.tx -= int64(len(p))
+	x.rep.unsent(len(p), x.tx)
+}
+
 // receive receives until the peer closes, an error, or the read timeout
 // counted from the end of the sending (or from the last bytes received
 // after it). While the sending goes on, quiet is not the end. When the
@@ -372,7 +383,8 @@ func (x *exchanger) receive(ctx context.Context) error {
 	buf := receiveBuffers.Get().(*[receiveBufferSize]byte)
 	defer receiveBuffers.Put(buf)
 	for {
-		data, err := x.receiveSome(x.waitContext(ctx), buf[:])
+		wait, timeout := x.waitFor(ctx)
+		data, err := x.link.receive(wait, timeout, buf[:])
 		switch {
 		case err == nil:
 		case netcore.ClassOf(err) == netcore.ClassCancelled && ctx.Err() == nil:
@@ -382,7 +394,7 @@ func (x *exchanger) receive(ctx context.Context) error {
 		default:
 			return err
 		}
-		if len(data) == 0 && x.sock.Type() == netcore.SockStream {
+		if len(data) == 0 && x.link.stream() {
 			return nil
 		}
 		if err := x.plan.keep(data); err != nil {
@@ -396,17 +408,18 @@ func (x *exchanger) receive(ctx context.Context) error {
 	}
 }
 
-// waitContext is the context of the next receive: no limit while the
-// sending goes on (it ends the wait when the sending ends), the read
-// timeout after it, and no wait at all after a failed send.
-func (x *exchanger) waitContext(ctx context.Context) context.Context {
+// waitFor is the context and the time limit of the next receive: no
+// limit while the sending goes on (the context ends the wait when the
+// sending ends), the read timeout after it, and no wait at all after a
+// failed send.
+func (x *exchanger) waitFor(ctx context.Context) (context.Context, time.Duration) {
 	switch {
 	case !x.sendEnded():
-		return netcore.WithCallTimeout(x.sending, 0)
+		return x.sending, 0
 	case x.sendFailed():
-		return netcore.WithCallTimeout(ctx, time.Nanosecond)
+		return ctx, time.Nanosecond
 	}
-	return netcore.WithCallTimeout(ctx, x.plan.readTimeout)
+	return ctx, x.plan.readTimeout
 }
 
 // sendEnded reports whether the sending has ended.
@@ -421,17 +434,6 @@ func (x *exchanger) sendEnded() bool {
 
 // sendFailed reports whether the sending has ended with a failure.
 func (x *exchanger) sendFailed() bool { return x.sendEnded() && x.sendErr != nil }
-
-// receiveSome reads what a stream has into buf, or the next datagram whole
-// (a fixed buffer would cut off a large UNIX datagram without a word).
-func (x *exchanger) receiveSome(ctx context.Context, buf []byte) ([]byte, error) {
-	if x.sock.Type() == netcore.SockStream {
-		n, err := x.sock.Receive(ctx, buf, 0)
-		return buf[:n], err
-	}
-	data, _, err := x.sock.ReceiveDatagram(ctx)
-	return data, err
-}
 
 // reasonOf names the way an exchange ended from the error that ended it.
 func reasonOf(err error) string {

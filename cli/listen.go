@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -14,11 +15,13 @@ import (
 	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/tlsinfo"
 )
 
 const listenUsage = `usage: sockbench listen [--once | -k [--concurrent]] [--type stream|dgram|seqpacket] [--json [--json-data ENC]]
                         [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                        [--tls [--cert FILE --key FILE] [--alpn LIST] [--tls-min V] [--tls-max V] [--tls-timeout DUR]]
                         [--pcap FILE [--capture-limit SIZE]] ADDR
 
 ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH, unix:@NAME, or a bare PORT
@@ -35,6 +38,12 @@ pauses and resumes once some are free.
 With --type dgram, each datagram is shown with its sender and answered
 with the payload, if one is given, until Ctrl+C (--once stops after the
 first).
+
+With --tls each connection shakes hands as a TLS server first, with the
+certificate in --cert and --key, or one generated at start for
+localhost, 127.0.0.1, ::1 and ADDR's host, printed with its SHA-256
+fingerprint. The handshake is reported step by step, then the exchange
+runs inside TLS.
 
 --pcap FILE writes the packets of every connection (or datagram) as
 pcapng, once listen ends: captured on the wire when the process may
@@ -61,6 +70,7 @@ type listenOptions struct {
 	concurrent bool
 	output     outputFlags
 	exchange   exchangeFlags
+	tls        tlsFlags
 }
 
 func (o *listenOptions) register(fs *flag.FlagSet) {
@@ -71,10 +81,14 @@ func (o *listenOptions) register(fs *flag.FlagSet) {
 	sockTypeFlag(fs, &o.sockType, netcore.SockStream, netcore.SockStream, netcore.SockDgram, netcore.SockSeqpacket)
 	o.output.register(fs)
 	o.exchange.register(fs)
+	o.tls.register(fs, tlsinfo.SideServer)
 }
 
 // check refuses flags that contradict each other.
-func (o *listenOptions) check() error {
+func (o *listenOptions) check(fs *flag.FlagSet) error {
+	if err := o.tls.check(fs, o.sockType); err != nil {
+		return err
+	}
 	o.keep = o.keep || o.concurrent
 	switch {
 	case o.once && o.keep:
@@ -101,11 +115,15 @@ func runListen(e *env, args []string) int {
 	}
 	target, err := listenTarget(positional[0])
 	if err == nil {
-		err = o.check()
+		err = o.check(fs)
 	}
 	if err == nil && o.exchange.pcap.set {
 		err = checkPcapTargets([]netcore.Target{target})
 	}
+	if err != nil {
+		return e.fail(fs.Name(), err)
+	}
+	server, err := o.tlsServer(target.Host)
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
@@ -114,7 +132,7 @@ func runListen(e *env, args []string) int {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
-	l := &listener{e: e, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}}
+	l := &listener{e: e, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}, tls: server}
 	rep := l.reporter(0)
 	return plan.finishPcap(rep, l.listenAndServe(fs.Name(), target, rep))
 }
@@ -136,6 +154,9 @@ func (l *listener) listenAndServe(name string, target netcore.Target, rep report
 	started := l.plan.pcap.startListen(local)
 	rep.listening(local)
 	reportPcap(rep, started)
+	if l.tls != nil {
+		rep.certificate(tlsinfo.Describe(l.tls.cert.Leaf), l.tls.generated)
+	}
 	if l.opts.sockType == netcore.SockDgram {
 		return l.serveDatagrams(rep)
 	}
@@ -190,6 +211,45 @@ type listener struct {
 	plan *exchangePlan
 	opts *listenOptions
 	out  *lockedWriter // every report goes through it, from any goroutine
+	tls  *tlsServer    // nil without --tls
+}
+
+// tlsServer is how listen --tls shakes hands.
+type tlsServer struct {
+	cfg       tlsinfo.Config
+	cert      tls.Certificate
+	generated bool
+}
+
+// tlsServer loads or makes the certificate, before anything listens.
+func (o *listenOptions) tlsServer(host string) (*tlsServer, error) {
+	if !o.tls.on {
+		return nil, nil
+	}
+	cfg, err := o.tls.config()
+	if err != nil {
+		return nil, err
+	}
+	cert, generated, err := o.tls.serverCertificate(host)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Certificates = []tls.Certificate{cert}
+	return &tlsServer{cfg: cfg, cert: cert, generated: generated}, nil
+}
+
+// link is what the exchange with an accepted connection runs on: the
+// socket, or with --tls the session after a handshake, which is reported.
+func (l *listener) link(conn *netcore.Socket, rep reporter) (link, error) {
+	if l.tls == nil {
+		return plainLink(conn), nil
+	}
+	l.plan.pcap.note(pcapTLSNote)
+	sess, err := reportedUpgrade(l.e.ctx, conn, nil, tlsinfo.SideServer, l.tls.cfg, rep)
+	if err != nil {
+		return nil, err
+	}
+	return sessionLink(conn, sess), nil
 }
 
 // reporter returns the reporter for connection number conn (0: the
@@ -217,9 +277,16 @@ func (l *listener) serveOne(rep reporter) int {
 	}
 	defer conn.Close()
 	rep.accepted(peer)
-	sum := exchange(l.e, conn, l.plan, rep)
+	lk, err := l.link(conn, rep)
 	if l.e.ctx.Err() != nil {
 		return exitOK // Ctrl+C ends listen cleanly
+	}
+	if err != nil {
+		return l.e.tlsFailed(l.plan, err)
+	}
+	sum := exchange(l.e, lk, l.plan, rep)
+	if l.e.ctx.Err() != nil {
+		return exitOK
 	}
 	return sum.exitCode()
 }
@@ -294,7 +361,9 @@ func (l *listener) serveMany(rep reporter) int {
 func (l *listener) serve(c queued, rep reporter) {
 	defer c.conn.Close()
 	rep.accepted(c.peer)
-	exchange(l.e, c.conn, l.plan, rep)
+	if lk, err := l.link(c.conn, rep); err == nil {
+		exchange(l.e, lk, l.plan, rep)
+	}
 }
 
 // serveDatagrams receives datagrams and answers each sender with the

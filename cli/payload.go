@@ -190,7 +190,7 @@ type directChunks struct {
 
 func (d *directChunks) next(ctx context.Context) ([]byte, error, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, cancelledRead(err)
+		return nil, nil, cancelledError("read", err)
 	}
 	n, err := d.r.Read(d.buf)
 	return d.buf[:n], err, nil
@@ -199,8 +199,9 @@ func (d *directChunks) next(ctx context.Context) ([]byte, error, error) {
 func (d *directChunks) recycle([]byte) {}
 func (d *directChunks) stop()          {}
 
-func cancelledRead(err error) error {
-	return &netcore.Error{Op: "read", Class: netcore.ClassCancelled, Err: err}
+// cancelledError is the failure of an operation that a context ended.
+func cancelledError(op string, err error) error {
+	return &netcore.Error{Op: op, Class: netcore.ClassCancelled, Err: err}
 }
 
 // chunkReader reads from a reader in a goroutine of its own, one chunk
@@ -250,7 +251,7 @@ func (c *chunkReader) next(ctx context.Context) ([]byte, error, error) {
 	case ch := <-c.full:
 		return ch.data, ch.err, nil
 	case <-ctx.Done():
-		return nil, nil, cancelledRead(ctx.Err())
+		return nil, nil, cancelledError("read", ctx.Err())
 	}
 }
 

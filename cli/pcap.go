@@ -164,7 +164,12 @@ func (p *pcapRecorder) record(dir capture.Dir, t time.Time, peer netcore.Addr, d
 	p.store.Append(dir, t, peer.String(), data)
 }
 
-// note records, for a synthesised file, how an exchange ended.
+// pcapTLSNote is the note a synthesised file gets when the exchange runs
+// inside TLS: it holds the plaintext, not the records that carried it.
+const pcapTLSNote = "TLS: the bytes that follow are the plaintext inside TLS; the handshake and the encrypted records are not synthesised (capture with CAP_NET_RAW to have them)"
+
+// note records, for a synthesised file, a note such as how an exchange
+// ended.
 func (p *pcapRecorder) note(text string) {
 	if p == nil || p.store == nil {
 		return

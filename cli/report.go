@@ -17,6 +17,7 @@ import (
 
 	"sockbench/netcore"
 	"sockbench/safe"
+	"sockbench/tlsinfo"
 )
 
 // reporter prints the events of connect and listen, one line each (a hex
@@ -29,11 +30,15 @@ type reporter interface {
 	listening(local netcore.Addr)                     // listen is bound
 	accepted(peer netcore.Addr)                       // listen accepted a connection
 	sent(n int, total int64)                          // part of the payload went out
+	unsent(n int, total int64)                        // part of what sent reported did not go after all
 	received(data []byte, total int64)                // bytes arrived on a connection
 	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
 	closed(c closeSummary)                            // an exchange ended
 	pcapStarted(ps pcapStart)                         // --pcap captures, or cannot
 	pcapWritten(w pcapWritten)                        // the --pcap file is written
+	starttls(l tlsinfo.Line)                          // a line of a STARTTLS dialogue
+	handshake(r *tlsinfo.Report)                      // a TLS handshake ended: its steps, its result
+	certificate(c tlsinfo.CertInfo, generated bool)   // the certificate listen --tls serves
 }
 
 // outputFlags are the flags of connect and listen that choose the form of
@@ -122,6 +127,12 @@ func (p *plainReporter) accepted(peer netcore.Addr) { p.line("accepted from %s",
 func (p *plainReporter) sent(n int, total int64) {
 	if p.traffic {
 		p.line("sent %d bytes", n)
+	}
+}
+
+func (p *plainReporter) unsent(n int, total int64) {
+	if p.traffic {
+		p.line("not sent after all: %d bytes (the write failed)", n)
 	}
 }
 
@@ -311,6 +322,12 @@ type pcapEvent struct {
 	Message string `json:"message,omitempty"` // the failure to write the file
 }
 
+type unsentEvent struct {
+	Event string `json:"event"`
+	Bytes int    `json:"bytes"`
+	Total int64  `json:"total"`
+}
+
 type closedEvent struct {
 	Event   string `json:"event"`
 	Reason  string `json:"reason"`
@@ -348,6 +365,10 @@ func (j *jsonReporter) accepted(peer netcore.Addr) {
 
 func (j *jsonReporter) sent(n int, total int64) {
 	j.emit(bytesEvent{Event: "sent", Bytes: n, Total: &total})
+}
+
+func (j *jsonReporter) unsent(n int, total int64) {
+	j.emit(unsentEvent{Event: "unsent", Bytes: n, Total: total})
 }
 
 func (j *jsonReporter) received(data []byte, total int64) {

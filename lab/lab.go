@@ -1,8 +1,12 @@
 // Package lab runs the workbench's built-in services on loopback, so that a
 // new user has something to connect to without a network: echo, discard,
-// chargen and daytime over TCP and UDP, a refuser (a closed port) and a
-// black hole (a full accept queue), each on 127.0.0.1 and ::1 with
-// ephemeral ports. Everything is built on netcore.
+// chargen and daytime over TCP and UDP, a refuser (a closed port), a
+// black hole (a full accept queue), and TLS services that each teach one
+// outcome of a handshake (a good certificate from the lab's own CA, an
+// expired one, one for another name, a self-signed one, one sent without
+// its intermediate, and an SMTP-like service that upgrades on STARTTLS),
+// each on 127.0.0.1 and ::1 with ephemeral ports. Their certificates are
+// made in memory at start. Everything is built on netcore.
 package lab
 
 import (
@@ -39,11 +43,16 @@ type Service struct {
 	Network string       // "tcp" or "udp"
 	Addr    netcore.Addr // on 127.0.0.1 or ::1, ephemeral port
 	Help    string       // one line: what connecting to it shows
+	// TLS is set for a service that speaks TLS: from the first byte, or
+	// after the plaintext protocol StartTLS names ("smtp").
+	TLS      bool
+	StartTLS string
 }
 
 // Lab is a set of running services. Close stops it.
 type Lab struct {
 	services []Service
+	certs    *labCerts
 	sockets  []*netcore.Socket // every socket the lab owns, closed by Close
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup // every goroutine the lab started
@@ -81,6 +90,9 @@ func Start(ctx context.Context) (_ *Lab, err error) {
 			}
 		}
 	}
+	if err := l.startTLSServices(ctx, hosts); err != nil {
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -101,7 +113,9 @@ func loopbacks() []string {
 
 // Services returns the running services: echo, discard, chargen, daytime
 // (each TCP then UDP, each 127.0.0.1 then ::1), then the refusers and the
-// black holes (127.0.0.1, ::1).
+// black holes (127.0.0.1, ::1), then the TLS services (tls-echo,
+// tls-expired, tls-wrongname, tls-selfsigned, tls-nochain, smtp-starttls;
+// each 127.0.0.1 then ::1).
 func (l *Lab) Services() []Service { return append([]Service(nil), l.services...) }
 
 // Find returns the service of that name on that address family.

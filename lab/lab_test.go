@@ -262,6 +262,9 @@ func TestServicesListing(t *testing.T) {
 		}
 	}
 	want = append(want, "refuser inet", "refuser inet6", "blackhole inet", "blackhole inet6")
+	for _, kind := range []string{"tls-echo", "tls-expired", "tls-wrongname", "tls-selfsigned", "tls-nochain", "smtp-starttls"} {
+		want = append(want, kind+" inet", kind+" inet6")
+	}
 	if strings.Join(names, ", ") != strings.Join(want, ", ") {
 		t.Fatalf("services:\n%v\nwant\n%v", names, want)
 	}
