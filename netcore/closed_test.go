@@ -58,6 +58,7 @@ var closedCalls = []struct {
 		return err
 	}},
 	{name: "WaitWritable", call: func(s *Socket, _ Addr) error { return s.WaitWritable(ctx0) }},
+	{name: "WaitReadable", call: func(s *Socket, _ Addr) error { return s.WaitReadable(ctx0) }},
 	{name: "Receive", call: func(s *Socket, _ Addr) error { _, err := s.Receive(ctx0, make([]byte, 8), 0); return err }},
 	{name: "ReceiveN", call: func(s *Socket, _ Addr) error { _, err := s.ReceiveN(ctx0, 8, 0); return err }},
 	{name: "ReceiveFrom", call: func(s *Socket, _ Addr) error {

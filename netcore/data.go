@@ -155,6 +155,17 @@ func (s *Socket) WaitWritable(ctx context.Context) error {
 	})
 }
 
+// WaitReadable waits until a receive would not block (data, the end of
+// the stream, or a pending error), up to the socket's receive timeout (or
+// the per-call one) and the context. It reads nothing, so a reader can wait
+// without a buffer and decide, once something is there, whether to take it.
+func (s *Socket) WaitReadable(ctx context.Context) error {
+	return s.await(ctx, "wait-readable", Addr{}, false, s.callTimeout(ctx, receiveTimeout), func(fd int) bool {
+		n, err := pollNow(fd, unix.POLLIN)
+		return err != nil || n > 0
+	})
+}
+
 // ReceiveMessage receives the next datagram whole, with its sender, and
 // never cuts it off: data is buf's start when the datagram fits in buf, and
 // a new buffer of the datagram's size only when it does not. With a buf of

@@ -294,6 +294,33 @@ func TestNonBlockingVariantsReportNothing(t *testing.T) {
 	}
 }
 
+// TestWaitReadable: the wait times out on a quiet socket, ends once bytes
+// are there without reading them, and ends at the end of the stream.
+func TestWaitReadable(t *testing.T) {
+	a, b := connected(t, "127.0.0.1")
+	if err := a.WaitReadable(WithCallTimeout(ctx0, 20*time.Millisecond)); !errors.Is(err, ClassTimeout) {
+		t.Fatalf("quiet socket: err = %v, want a timeout", err)
+	}
+	b.SendAll(ctx0, []byte("hi"), 0)
+	if err := a.WaitReadable(ctx0); err != nil {
+		t.Fatalf("after a send: %v", err)
+	}
+	if in, _, err := a.Queued(); err != nil || in != 2 {
+		t.Fatalf("queued after the wait = %d, %v; want the 2 bytes left unread", in, err)
+	}
+	receiveExactly(t, a, 2)
+	b.Shutdown(ShutWR)
+	if err := a.WaitReadable(ctx0); err != nil {
+		t.Fatalf("at the end of the stream: %v", err)
+	}
+	ctx, cancel := context.WithCancel(ctx0)
+	cancel()
+	c, _ := connected(t, "127.0.0.1")
+	if err := c.WaitReadable(ctx); !errors.Is(err, ClassCancelled) {
+		t.Fatalf("cancelled: err = %v", err)
+	}
+}
+
 func TestCancelledReceive(t *testing.T) {
 	a, _ := connected(t, "127.0.0.1")
 	ctx, cancel := context.WithCancel(ctx0)
