@@ -176,9 +176,9 @@ func TestUDPKeepsReceivingAfterRefusal(t *testing.T) {
 	}
 }
 
-// TestReceiveOnceWholeDatagram: the reader takes a datagram larger than
-// its stream buffer whole.
-func TestReceiveOnceWholeDatagram(t *testing.T) {
+// TestReceiveReadyWholeDatagram: the reader takes a datagram larger than
+// its stream buffer whole, and a wake with nothing to read reads nothing.
+func TestReceiveReadyWholeDatagram(t *testing.T) {
 	a, b, err := netcore.SocketPair(netcore.FamilyUnix, netcore.SockDgram, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -189,9 +189,13 @@ func TestReceiveOnceWholeDatagram(t *testing.T) {
 	if _, err := a.Send(context.Background(), big, 0); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := receiveOnce(context.Background(), b, make([]byte, readSize), true)
-	if err != nil || !bytes.Equal(got, big) {
-		t.Fatalf("got %d bytes (%v), want %d", len(got), err, len(big))
+	k := &Sock{s: b, ctx: context.Background()}
+	got, _, ok, err := receiveReady(k, make([]byte, readSize), true)
+	if err != nil || !ok || !bytes.Equal(got, big) {
+		t.Fatalf("got %d bytes (%v, %v), want %d", len(got), ok, err, len(big))
+	}
+	if got, _, ok, err := receiveReady(k, make([]byte, readSize), true); ok || err != nil || len(got) != 0 {
+		t.Fatalf("nothing to read: got %d bytes, %v, %v", len(got), ok, err)
 	}
 }
 

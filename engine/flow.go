@@ -64,6 +64,13 @@ func (k *Sock) pauseLocked(reason string) {
 	}
 }
 
+// reading reports whether reading is on: not paused.
+func (k *Sock) reading() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.flow.reason == ""
+}
+
 // readContext waits while reading is paused and returns the context to
 // read with, or nil once the socket is closed. Before that it pauses by
 // itself when the next read could drop captured bytes (unless the user let

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"sockbench/capture"
@@ -25,51 +26,99 @@ type sendReq struct {
 // or the socket's close, and records each read in the capture store.
 // Nothing received is dropped: the store keeps its limit by dropping the
 // oldest bytes and says so.
+//
+// It waits for the socket to be readable with no buffer, and takes one
+// from a pool only to read what is there, so an idle socket holds no
+// 64 KiB buffer. Once woken it reads only if reading is still on: bytes
+// that arrive after a pause stay in the kernel, as the pause promises.
 func (e *Engine) readLoop(k *Sock) {
-	dgram := k.Type() != netcore.SockStream
-	unconnected := dgram && !k.peer.IsValid()
-	buf := make([]byte, readSize)
 	for {
-		ctx := e.readContext(k) // a receive waits as long as it takes, or until a pause
+		ctx := e.readContext(k) // a wait lasts as long as it takes, or until a pause
 		if ctx == nil {
 			return
 		}
-		data, from, err := receiveOnce(ctx, k.s, buf, dgram)
-		at := time.Now()
-		if err != nil {
-			if k.ctx.Err() != nil || errors.Is(err, netcore.ErrClosed) {
-				return
-			}
-			if ctx.Err() != nil {
-				continue // paused while waiting: nothing was read
-			}
-			// On a datagram socket an error reports one earlier datagram
-			// (an ICMP port unreachable, say) and is cleared once read.
-			stopped := !dgram
-			k.update(func(st *Status) {
-				st.LastErr = err
-				st.ReadShut = st.ReadShut || stopped
-			})
-			k.note(receiveNote(err, dgram))
-			e.hub.post(ReceiveFailed{Sock: k, Err: err, Stopped: stopped})
-			if stopped {
-				return
-			}
-			continue
+		err := k.s.WaitReadable(ctx)
+		if err == nil && !k.reading() {
+			continue // paused as the bytes came: they wait in the kernel
 		}
-		if len(data) == 0 && !dgram {
-			if k.ctx.Err() == nil { // not our own close
-				e.endOfStream(k)
-			}
+		var ended bool
+		if err == nil {
+			ended, err = e.takeReady(k)
+		}
+		if err != nil {
+			ended = e.readFailed(k, ctx, err)
+		}
+		if ended {
 			return
 		}
-		peer := ""
-		if unconnected && from.IsValid() {
-			peer = from.String()
-		}
-		k.duplex.Received(func() { k.store.Append(capture.Received, at, peer, data) })
-		e.hub.post(Traffic{Sock: k})
 	}
+}
+
+// readBuffers are the buffers reads go into, shared by all sockets: the
+// store copies what is read, so a buffer is free again once it has.
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
+
+// takeReady reads what a readable socket has and records it; ended says
+// the stream is over. A wake with nothing to read after all reads nothing.
+func (e *Engine) takeReady(k *Sock) (ended bool, err error) {
+	buf := readBuffers.Get().(*[]byte)
+	defer readBuffers.Put(buf)
+	dgram := k.Type() != netcore.SockStream
+	data, from, ok, err := receiveReady(k, *buf, dgram)
+	at := time.Now()
+	if err != nil || !ok {
+		return false, err
+	}
+	if len(data) == 0 && !dgram {
+		if k.ctx.Err() == nil { // not our own close
+			e.endOfStream(k)
+		}
+		return true, nil
+	}
+	peer := ""
+	if dgram && !k.peer.IsValid() && from.IsValid() {
+		peer = from.String()
+	}
+	k.duplex.Received(func() { k.store.Append(capture.Received, at, peer, data) })
+	e.hub.post(Traffic{Sock: k})
+	return false, nil
+}
+
+// receiveReady reads, without waiting, what a stream has into buf, or the
+// next datagram whole with its sender, however large; ok is false when
+// there was nothing after all.
+func receiveReady(k *Sock, buf []byte, dgram bool) (data []byte, from netcore.Addr, ok bool, err error) {
+	if !dgram {
+		n, ok, err := k.s.ReceiveWithin(k.ctx, buf, 0, 0)
+		return buf[:n], netcore.Addr{}, ok, err
+	}
+	data, from, err = k.s.ReceiveMessage(netcore.WithCallTimeout(k.ctx, time.Nanosecond), buf)
+	if netcore.ClassOf(err) == netcore.ClassTimeout {
+		return nil, from, false, nil
+	}
+	return data, from, err == nil, err
+}
+
+// readFailed handles a failed wait or read and says whether reading has
+// ended. A wait cut short by a pause is no failure. On a datagram socket
+// an error reports one earlier datagram (an ICMP port unreachable, say)
+// and is cleared once read, so reading goes on.
+func (e *Engine) readFailed(k *Sock, ctx context.Context, err error) (ended bool) {
+	if k.ctx.Err() != nil || errors.Is(err, netcore.ErrClosed) {
+		return true
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	dgram := k.Type() != netcore.SockStream
+	stopped := !dgram
+	k.update(func(st *Status) {
+		st.LastErr = err
+		st.ReadShut = st.ReadShut || stopped
+	})
+	k.note(receiveNote(err, dgram))
+	e.hub.post(ReceiveFailed{Sock: k, Err: err, Stopped: stopped})
+	return stopped
 }
 
 // endOfStream records that reading a stream ended: the peer's FIN, or our
@@ -84,16 +133,6 @@ func (e *Engine) endOfStream(k *Sock) {
 		k.note("end of stream: the peer shut down its sending side (FIN)")
 	}
 	e.hub.post(EOF{Sock: k, Ours: ours})
-}
-
-// receiveOnce reads what a stream has, into buf, or the next datagram
-// whole with its sender, however large.
-func receiveOnce(ctx context.Context, s *netcore.Socket, buf []byte, dgram bool) ([]byte, netcore.Addr, error) {
-	if dgram {
-		return s.ReceiveDatagram(ctx)
-	}
-	n, err := s.Receive(ctx, buf, 0)
-	return buf[:n], netcore.Addr{}, err
 }
 
 // writeLoop sends what Send queued, in order, each piece recorded as it
