@@ -135,6 +135,9 @@ func (e *Engine) Pair() {
 	if ka == nil || kb == nil {
 		return // the engine closed meanwhile, and with it both ends
 	}
+	// The ends' peers have no name (netcore gives the unnamed address);
+	// each is known by the other's number instead.
+	ka.peer, kb.peer = netcore.Addr{}, netcore.Addr{}
 	ka.peerNote = fmt.Sprintf("pair #%d", kb.id)
 	kb.peerNote = fmt.Sprintf("pair #%d", ka.id)
 	e.announce(ka, kb)

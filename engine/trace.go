@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,20 +92,19 @@ func newTraceRouter(def *Trace) *traceRouter {
 func (r *traceRouter) trace(c netcore.Syscall) {
 	r.mu.Lock()
 	var logs []*Trace
-	switch {
-	case c.Name == "accept" && c.Result >= 0:
-		nl := NewTrace()
-		r.byFD[c.Result] = nl
-		logs = append(logs, r.def, nl)
-	case c.Name == "socketpair":
-		for _, fd := range pairFDs(c.Args) {
+	switch c.Name {
+	case "accept": // the listener's call, and the new socket's first
+		logs = append(logs, r.def)
+		fallthrough
+	case "socketpair":
+		for _, fd := range c.NewFDs {
 			nl := NewTrace()
 			r.byFD[fd] = nl
 			logs = append(logs, nl)
 		}
 	}
 	if len(logs) == 0 {
-		if l, ok := r.byFD[fdOf(c.Args)]; ok {
+		if l, ok := r.byFD[c.FD]; ok {
 			logs = append(logs, l)
 		} else {
 			logs = append(logs, r.def)
@@ -127,38 +125,4 @@ func (r *traceRouter) traceFor(fd int) *Trace {
 		return l
 	}
 	return r.def
-}
-
-// fdOf reads the descriptor that starts a call's arguments ("5, ..." or
-// "fd 5, POLLIN"); -1 when there is none.
-func fdOf(args string) int {
-	args = strings.TrimPrefix(args, "fd ")
-	end := 0
-	for end < len(args) && args[end] >= '0' && args[end] <= '9' {
-		end++
-	}
-	if end == 0 {
-		return -1
-	}
-	n, err := strconv.Atoi(args[:end])
-	if err != nil {
-		return -1
-	}
-	return n
-}
-
-// pairFDs reads "... -> [3, 4]".
-func pairFDs(args string) []int {
-	i := strings.LastIndexByte(args, '[')
-	j := strings.LastIndexByte(args, ']')
-	if i < 0 || j < i {
-		return nil
-	}
-	var out []int
-	for _, f := range strings.Split(args[i+1:j], ",") {
-		if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n >= 0 {
-			out = append(out, n)
-		}
-	}
-	return out
 }
