@@ -46,9 +46,9 @@ type workbenchConfig struct {
 
 // workbenchFlags registers the workbench's flags.
 type workbenchFlags struct {
-	theme, limit   string
-	noLab, version bool
-	timeout        time.Duration
+	theme, limit            string
+	noLab, version, packets bool
+	timeout                 time.Duration
 }
 
 func (f *workbenchFlags) register(fs *flag.FlagSet) {
@@ -56,6 +56,7 @@ func (f *workbenchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noLab, "no-lab", false, "do not start the lab services on loopback")
 	fs.StringVar(&f.limit, "capture-limit", "256MiB", "`bytes` of traffic kept per socket (e.g. 64MiB, 1G, 1048576); the oldest are dropped")
 	fs.DurationVar(&f.timeout, "timeout", model.DefaultTimeout, "connect timeout per address, `DUR` (0 = none)")
+	fs.BoolVar(&f.packets, "capture-packets", false, "capture every socket's packets from its start (needs CAP_NET_RAW; W does it for one socket)")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 }
 
@@ -126,6 +127,7 @@ func (f *workbenchFlags) apply(cfg *workbenchConfig) error {
 	cfg.CaptureLimit = n
 	cfg.Timeout = f.timeout
 	cfg.noLab = f.noLab
+	cfg.CapturePackets = f.packets
 	cfg.NoColor = themes.NoColor()
 	return nil
 }

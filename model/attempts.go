@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/ui"
+	"sockbench/wire"
 )
 
 // attemptRow is one address of the current connect run.
@@ -40,6 +42,8 @@ type attemptsPanel struct {
 	c       *common
 	race    bool
 	timeout time.Duration
+	capture bool            // the next connect captures its packets
+	packets *engine.Packets // the current run's capture, if one was asked for
 
 	run     int
 	busy    bool
@@ -50,8 +54,8 @@ type attemptsPanel struct {
 	level   ui.Level
 }
 
-func newAttemptsPanel(c *common, timeout time.Duration) *attemptsPanel {
-	return &attemptsPanel{c: c, timeout: timeout}
+func newAttemptsPanel(c *common, timeout time.Duration, capture bool) *attemptsPanel {
+	return &attemptsPanel{c: c, timeout: timeout, capture: capture}
 }
 
 func (p *attemptsPanel) Busy() bool      { return p.busy }
@@ -89,6 +93,12 @@ func (p *attemptsPanel) Update(msg tea.Msg) tea.Cmd {
 		}
 	case toggleModeMsg:
 		return p.toggleMode()
+	case togglePacketsMsg:
+		return p.togglePackets()
+	case engine.RunPackets:
+		if msg.Run == p.run {
+			p.packets = msg.Packets
+		}
 	case timeoutPromptMsg:
 		return askLine(p.c, "connect timeout (3s, 500ms, 2, or none):", timeoutText(p.timeout), "", 256, p.setTimeout)
 	case engine.Attempt:
@@ -111,6 +121,14 @@ func (p *attemptsPanel) toggleMode() tea.Cmd {
 		return p.c.info(fmt.Sprintf("race mode (RFC 8305): a new attempt every %v or as soon as one fails, first to connect wins", netcore.DefaultRaceDelay))
 	}
 	return p.c.info("sequential mode: one address after another; a fatal error stops")
+}
+
+func (p *attemptsPanel) togglePackets() tea.Cmd {
+	p.capture = !p.capture
+	if p.capture {
+		return p.c.info("the next connect captures its packets from before the first SYN (needs CAP_NET_RAW); each attempt shows them")
+	}
+	return p.c.info("the next connect captures no packets")
 }
 
 func (p *attemptsPanel) setTimeout(value string) (tea.Cmd, error) {
@@ -161,7 +179,8 @@ func (p *attemptsPanel) connect(rows []netcore.AddrInfo) tea.Cmd {
 		return p.c.info("a connect is already running: esc cancels it")
 	}
 	p.run++
-	d := engine.Dial{Run: p.run, Rows: append([]netcore.AddrInfo(nil), rows...), Timeout: p.timeout, Race: p.race}
+	d := engine.Dial{Run: p.run, Rows: append([]netcore.AddrInfo(nil), rows...), Timeout: p.timeout, Race: p.race, Capture: p.capture}
+	p.packets = nil
 	p.rows = make([]attemptRow, len(rows))
 	for i, ai := range rows {
 		p.rows[i] = attemptRow{ai: ai, trace: engine.NewTrace()}
@@ -256,6 +275,13 @@ func (p *attemptsPanel) View(w, h int, focused bool) string {
 		Selected:     p.sel,
 		Summary:      p.summary,
 		SummaryLevel: p.level,
+		Packets:      p.capture,
+	}
+	var segs []wire.Segment
+	if p.packets != nil && p.packets.Err() != nil {
+		v.NoPackets = p.packets.Err().Error()
+	} else if p.packets != nil {
+		segs = p.packets.Capture().Segments(0)
 	}
 	now := p.c.now()
 	for i, r := range p.rows {
@@ -272,6 +298,9 @@ func (p *attemptsPanel) View(w, h int, focused bool) string {
 		if r.local.IsValid() {
 			row.Local = r.local.String()
 		}
+		if r.started && segs != nil {
+			row.Wire = segmentTrail(attemptSegments(segs, r))
+		}
 		v.Rows = append(v.Rows, row)
 	}
 	return ui.RenderAttempts(p.c.styles, v, w, h, focused)
@@ -280,7 +309,65 @@ func (p *attemptsPanel) View(w, h int, focused bool) string {
 func (p *attemptsPanel) Help() contextKeys {
 	c, k, l := p.c.keys.Connect, p.c.keys.Attempts, p.c.keys.List
 	return contextKeys{
-		short: []key.Binding{c.Connect, c.Mode, c.Timeout, k.Syscalls},
-		full:  [][]key.Binding{{c.Connect, c.Mode, c.Timeout, k.Syscalls, l.Up, l.Down}, l.nav()},
+		short: []key.Binding{c.Connect, c.Mode, c.Timeout, c.Packets, k.Syscalls},
+		full:  [][]key.Binding{{c.Connect, c.Mode, c.Timeout, c.Packets, k.Syscalls, l.Up, l.Down}, l.nav()},
 	}
+}
+
+// attemptSegments picks an attempt's own segments from its run's capture:
+// those to its address, from its local port once known.
+func attemptSegments(segs []wire.Segment, r attemptRow) []wire.Segment {
+	if r.ai.Addr.Family() != netcore.FamilyInet && r.ai.Addr.Family() != netcore.FamilyInet6 {
+		return nil
+	}
+	var local netip.AddrPort
+	if r.local.IsValid() {
+		local = r.local.AddrPort()
+	}
+	return engine.FlowSegments(segs, local, r.ai.Addr.AddrPort())
+}
+
+// segmentTrail tells segments in a line, in order, repeats counted:
+// "▶ SYN  ◀ SYN ACK  ▶ ACK", "▶ SYN ×4" (a black hole), "▶ SYN  ◀ RST ACK".
+func segmentTrail(segs []wire.Segment) string {
+	var words []string
+	repeats := 0
+	for i, s := range segs {
+		w := segmentWord(s)
+		if i > 0 && w == segmentWord(segs[i-1]) {
+			repeats++
+			continue
+		}
+		words = appendRepeats(words, repeats)
+		words, repeats = append(words, w), 1
+	}
+	return strings.Join(appendRepeats(words, repeats), "  ")
+}
+
+// appendRepeats marks the last word with its count when it came more
+// than once.
+func appendRepeats(words []string, n int) []string {
+	if n > 1 {
+		words[len(words)-1] += fmt.Sprintf(" ×%d", n)
+	}
+	return words
+}
+
+// segmentWord is a segment in a word or two, with its direction.
+func segmentWord(s wire.Segment) string {
+	mark := "◀ "
+	if s.Dir == wire.Out {
+		mark = "▶ "
+	}
+	switch {
+	case s.Proto == wire.TCP && s.Len > 0:
+		return mark + fmt.Sprintf("%s %dB", s.Flags, s.Len)
+	case s.Proto == wire.TCP:
+		return mark + s.Flags.String()
+	case s.Proto == wire.UDP:
+		return mark + fmt.Sprintf("UDP %dB", s.Len)
+	case s.Event != wire.EventNone:
+		return mark + s.Event.String()
+	}
+	return mark + s.Proto.String()
 }

@@ -223,7 +223,7 @@ func TestTextViewReadsLines(t *testing.T) {
 	d.m.socks.selectSock(a)
 	d.m.setFocus(ui.PanelHex, true)
 	d.key("v")
-	if !d.m.hex.asText || !d.screenHas("◀ line 29←↓") {
+	if d.m.hex.mode != viewText || !d.screenHas("◀ line 29←↓") {
 		t.Fatalf("text view:\n%s", d.plain())
 	}
 	d.key("home")
@@ -232,7 +232,7 @@ func TestTextViewReadsLines(t *testing.T) {
 	}
 	d.key("down", "down", "down")
 	top := d.plain()
-	d.key("v", "v") // to hex and back: the same place
+	d.key("v", "v", "v") // round the wire and hex views and back: the same place
 	if d.plain() != top {
 		t.Errorf("the place moved:\n%s\nwas\n%s", d.plain(), top)
 	}

@@ -18,16 +18,29 @@ type viewState struct {
 	top    int       // the hex view's first row, when not following
 	text   streamTop // the stream view's first line, when not following
 	search search
+	// The wire view has a place of its own: its lines are not the bytes.
+	wireTop    int
+	wireFollow bool
 }
 
+// viewMode is how the traffic panel shows the selected socket.
+type viewMode int
+
+const (
+	viewHex  viewMode = iota // the bytes as hex rows
+	viewText                 // the bytes read as text (the stream view)
+	viewWire                 // the packets and the system calls, in time order
+)
+
 // hexPanel shows the traffic of the selected socket, both directions in
-// order: as hex rows, or read as text (the stream view). Each socket keeps
-// its own place, filter and search.
+// order: as hex rows, read as text (the stream view), or as the packets
+// on the wire with the socket's system calls. Each socket keeps its own
+// place, filter and search.
 type hexPanel struct {
 	basePanel
 	c        *common
 	states   map[*engine.Sock]*viewState
-	asText   bool
+	mode     viewMode
 	rowBytes int // bytes a hex row holds; 0 fits the width
 	width    int // inside the border
 	height   int
@@ -48,7 +61,7 @@ func (p *hexPanel) SetSize(w, h int) { p.width, p.height = w, max(1, h) }
 func (p *hexPanel) state(k *engine.Sock) *viewState {
 	st, ok := p.states[k]
 	if !ok {
-		st = &viewState{follow: true, search: search{match: -1}}
+		st = &viewState{follow: true, wireFollow: true, search: search{match: -1}}
 		p.states[k] = st
 	}
 	return st
@@ -96,7 +109,7 @@ func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	e := p.c.selected
 	if e == nil {
 		if key.Matches(msg, l.Up, l.Down, l.PageUp, l.PageDown, l.Home, l.End, k.Filter, k.Search, k.NextMatch,
-			k.PrevMatch, k.Export, k.ToSend, k.View, k.Width, k.Pause) {
+			k.PrevMatch, k.Export, k.ToSend, k.View, k.Width, k.Pause, k.Capture) {
 			return p.c.info("no socket selected: connect first, or pick one in the sockets panel"), true
 		}
 		return nil, false
@@ -110,12 +123,14 @@ func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		p.setFilter(e, nextOf(filterCycle, st.filter))
 		return p.c.info("showing " + st.filter.String() + " chunks"), true
 	case key.Matches(msg, k.View):
-		return p.toggleView(e), true
+		return p.cycleView(e), true
 	case key.Matches(msg, k.Width):
 		p.rowBytes = nextOf(rowSizes, p.rowBytes)
 		return p.c.info(fmt.Sprintf("hex rows of %s", rowSizeText(p.rowBytes, p.bytesPerRow()))), true
 	case key.Matches(msg, k.Pause):
 		return pauseKey(p.c, e), true
+	case key.Matches(msg, k.Capture):
+		return captureKey(p.c, e), true
 	case key.Matches(msg, k.Search):
 		return askLine(p.c, "search (text with \\x escapes, or hex:68 65):", "", st.search.query, 256,
 			func(q string) (tea.Cmd, error) { return p.startSearch(e, q), nil }), true
@@ -158,22 +173,27 @@ func (p *hexPanel) setFilter(k *engine.Sock, f capture.Filter) {
 	st.search.forget()
 }
 
-// toggleView switches between hex and text, keeping the place.
-func (p *hexPanel) toggleView(k *engine.Sock) tea.Cmd {
+// cycleView goes from hex to text to wire and back to hex. Hex and text
+// show the same bytes, so the place is kept between them.
+func (p *hexPanel) cycleView(k *engine.Sock) tea.Cmd {
 	st := p.state(k)
-	if !st.follow {
-		if p.asText {
+	switch p.mode {
+	case viewHex:
+		if at, ok := k.Store().PosOf(st.filter, p.hexTop(k)); ok && !st.follow {
+			st.text = p.streamerFor(k).topOf(at)
+		}
+		p.mode = viewText
+		return p.c.info("text view: the conversation as lines; v shows the packets and system calls")
+	case viewText:
+		if !st.follow {
 			at := p.streamerFor(k).posOf(st.text)
 			p.fit(k)
 			st.top = k.Store().RowOf(st.filter, at)
-		} else if at, ok := k.Store().PosOf(st.filter, p.hexTop(k)); ok {
-			st.text = p.streamerFor(k).topOf(at)
 		}
+		p.mode = viewWire
+		return p.c.info("wire view: the packets (▶ sent ◀ received) and system calls in time order; W captures; v back to hex")
 	}
-	p.asText = !p.asText
-	if p.asText {
-		return p.c.info("text view: the conversation as lines; v back to hex")
-	}
+	p.mode = viewHex
 	return p.c.info("hex view; v shows the conversation as text")
 }
 
@@ -196,7 +216,11 @@ func (p *hexPanel) scroll(n int) {
 		return
 	}
 	st := p.state(e)
-	if p.asText {
+	switch p.mode {
+	case viewWire:
+		p.scrollWire(e, n)
+		return
+	case viewText:
 		s := p.streamerFor(e)
 		last, _ := s.tail(p.height)
 		if st.follow {
@@ -232,7 +256,7 @@ func (p *hexPanel) Update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			return p.c.fail("export: " + msg.err.Error())
 		}
-		return p.c.okay(fmt.Sprintf("wrote %d bytes to %s", msg.n, msg.path))
+		return p.c.okay(msg.done)
 	case followMsg:
 		p.state(msg.sock).follow = true
 	case cancelMsg:
@@ -253,14 +277,17 @@ type followMsg struct{ sock *engine.Sock }
 // View draws the selected socket's traffic, the visible rows only.
 func (p *hexPanel) View(w, h int, focused bool) string {
 	e := p.c.selected
-	if e == nil {
-		if p.asText {
-			return ui.RenderStream(p.c.styles, ui.StreamView{}, w, h, focused)
-		}
+	switch {
+	case e == nil && p.mode == viewText:
+		return ui.RenderStream(p.c.styles, ui.StreamView{}, w, h, focused)
+	case e == nil && p.mode == viewWire:
+		return ui.RenderWire(p.c.styles, ui.WireView{}, w, h, focused)
+	case e == nil:
 		return ui.RenderHex(p.c.styles, ui.HexView{}, w, h, focused)
-	}
-	if p.asText {
+	case p.mode == viewText:
 		return ui.RenderStream(p.c.styles, p.streamView(e), w, h, focused)
+	case p.mode == viewWire:
+		return ui.RenderWire(p.c.styles, p.wireView(e), w, h, focused)
 	}
 	return ui.RenderHex(p.c.styles, p.hexView(e), w, h, focused)
 }
@@ -323,6 +350,6 @@ func (p *hexPanel) Help() contextKeys {
 	k, l := p.c.keys.Hex, p.c.keys.List
 	return contextKeys{
 		short: []key.Binding{k.View, l.Up, l.Down, l.End, k.Filter, k.Search, k.NextMatch, k.Pause, k.Export, k.ToSend},
-		full:  [][]key.Binding{{k.ToSend, k.View, k.Width, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Pause, k.Export}, l.nav()},
+		full:  [][]key.Binding{{k.ToSend, k.View, k.Width, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Pause, k.Capture, k.Export}, l.nav()},
 	}
 }

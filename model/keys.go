@@ -49,7 +49,7 @@ type ResolveKeys struct {
 // ConnectKeys start a connect and set how it runs; the resolve and the
 // attempts panels both have them.
 type ConnectKeys struct {
-	Connect, Mode, Timeout key.Binding
+	Connect, Mode, Timeout, Packets key.Binding
 }
 
 // AttemptsKeys are the attempts panel's own.
@@ -59,12 +59,12 @@ type AttemptsKeys struct {
 
 // SocketsKeys are the sockets panel's.
 type SocketsKeys struct {
-	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, Pause key.Binding
+	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, Pause, Capture key.Binding
 }
 
-// HexKeys are the traffic view's (hex or text).
+// HexKeys are the traffic view's (hex, text or wire).
 type HexKeys struct {
-	ToSend, View, Width, Filter, Search, NextMatch, PrevMatch, Export, Pause key.Binding
+	ToSend, View, Width, Filter, Search, NextMatch, PrevMatch, Export, Pause, Capture key.Binding
 }
 
 // SendKeys are the send line's. Clear is also the text input's own
@@ -84,6 +84,7 @@ type OptionsKeys struct {
 type PromptKeys struct {
 	Submit, Cancel                  key.Binding
 	Received, SentBytes, Transcript key.Binding
+	Pcapng                          key.Binding
 	Yes, No                         key.Binding
 }
 
@@ -136,6 +137,7 @@ func DefaultKeyMap() *KeyMap {
 			Connect: bind("c", "connect", "c"),
 			Mode:    bind("m", "sequential/race", "m"),
 			Timeout: bind("t", "timeout", "t"),
+			Packets: bind("W", "capture packets on/off", "W"),
 		},
 		Attempts: AttemptsKeys{
 			Syscalls: bind("s", "attempt syscalls", "s"),
@@ -151,10 +153,12 @@ func DefaultKeyMap() *KeyMap {
 			Options:   bind("o", "options", "o"),
 			Syscalls:  bind("s", "syscall log", "s"),
 			Pause:     bind("space", "pause/resume reading", "space"),
+			Capture:   bind("W", "capture packets", "W"),
 		},
 		Hex: HexKeys{
 			ToSend:    bind("enter", "type to send", "enter", "i"),
-			View:      bind("v", "hex/text", "v"),
+			View:      bind("v", "hex/text/wire", "v"),
+			Capture:   bind("W", "capture packets", "W"),
 			Width:     bind("w", "bytes a row", "w"),
 			Pause:     bind("space", "pause/resume reading", "space"),
 			Filter:    bind("f", "filter all/sent/received", "f"),
@@ -188,6 +192,7 @@ func DefaultKeyMap() *KeyMap {
 			Received:   bind("r", "received bytes", "r"),
 			SentBytes:  bind("s", "sent bytes", "s"),
 			Transcript: bind("t", "transcript", "t"),
+			Pcapng:     bind("p", "packets (pcapng)", "p"),
 			Yes:        bind("y", "yes", "y"),
 			No:         bind("n", "no", "n"),
 		},

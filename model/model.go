@@ -28,6 +28,10 @@ type Config struct {
 	CaptureLimit int64         // bytes kept per socket; 0 is capture.DefaultLimit
 	Timeout      time.Duration // the connect timeout; 0 is none
 	Target       string        // a TARGET to resolve and connect to at once
+	// CapturePackets captures the packets of every socket from its start
+	// (connects from before the first SYN, listeners and UDP sockets from
+	// their bind); W turns it on or off for the next connect.
+	CapturePackets bool
 	// StartLab starts the lab services; nil means no lab (--no-lab).
 	StartLab func(ctx context.Context) (Lab, error)
 	// Now is the clock (tests); nil is time.Now.
@@ -76,7 +80,7 @@ func New(cfg Config) *Model {
 		keys:    DefaultKeyMap(),
 		now:     cfg.Now,
 		noColor: cfg.NoColor,
-		engine:  engine.New(engine.Config{CaptureLimit: cfg.CaptureLimit}),
+		engine:  engine.New(engine.Config{CaptureLimit: cfg.CaptureLimit, CapturePackets: cfg.CapturePackets}),
 		tasks:   newTasks(),
 	}
 	c.theme, c.styles = styleFor(cfg.Theme, cfg.NoColor)
@@ -87,7 +91,7 @@ func New(cfg Config) *Model {
 	}
 	m.lab = newLabPanel(c, cfg.StartLab != nil, cfg.Target != "")
 	m.res = newResolvePanel(c)
-	m.att = newAttemptsPanel(c, cfg.Timeout)
+	m.att = newAttemptsPanel(c, cfg.Timeout, cfg.CapturePackets)
 	m.socks = newSocketsPanel(c)
 	m.hex = newHexPanel(c)
 	m.send = newSendPanel(c)

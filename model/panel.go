@@ -73,10 +73,12 @@ type (
 	connectRequestMsg struct{}
 	// connectRowsMsg asks the attempts panel to connect over rows.
 	connectRowsMsg struct{ rows []netcore.AddrInfo }
-	// toggleModeMsg and timeoutPromptMsg ask the attempts panel to switch
-	// between sequential and race mode, and to ask for its timeout.
+	// toggleModeMsg, timeoutPromptMsg and togglePacketsMsg ask the attempts
+	// panel to switch between sequential and race mode, to ask for its
+	// timeout, and to turn packet capture on or off for the next connect.
 	toggleModeMsg    struct{}
 	timeoutPromptMsg struct{}
+	togglePacketsMsg struct{}
 	// cancelMsg asks whatever runs to stop (esc).
 	cancelMsg struct{}
 	// promptMsg opens a question in the status line.

@@ -185,6 +185,8 @@ func connectKey(c *common, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return c.emit(toggleModeMsg{}), true
 	case key.Matches(msg, k.Timeout):
 		return c.emit(timeoutPromptMsg{}), true
+	case key.Matches(msg, k.Packets):
+		return c.emit(togglePacketsMsg{}), true
 	}
 	return nil, false
 }

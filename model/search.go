@@ -3,8 +3,6 @@ package model
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 
@@ -100,7 +98,7 @@ func (p *hexPanel) findNext(k *engine.Sock, forward bool) tea.Cmd {
 // topPos is where the view of k starts.
 func (p *hexPanel) topPos(k *engine.Sock) capture.Pos {
 	st := p.state(k)
-	if p.asText {
+	if p.mode == viewText {
 		s := p.streamerFor(k)
 		top := st.text
 		if st.follow {
@@ -164,11 +162,15 @@ func (p *hexPanel) found(msg foundMsg) tea.Cmd {
 	return p.c.info(fmt.Sprintf("match in chunk %d at byte %d%s · n next · N previous", msg.at.Seq+1, msg.at.Byte, note))
 }
 
-// show scrolls k's view so that position at is in its middle.
+// show scrolls k's view so that position at is in its middle; the wire
+// view, which shows no bytes, gives way to the hex view.
 func (p *hexPanel) show(k *engine.Sock, at capture.Pos) {
 	st := p.state(k)
 	st.follow = false
-	if p.asText {
+	if p.mode == viewWire {
+		p.mode = viewHex
+	}
+	if p.mode == viewText {
 		st.text, _ = p.streamerFor(k).scroll(p.streamerFor(k).topOf(at), -p.height/2)
 		return
 	}
@@ -178,86 +180,4 @@ func (p *hexPanel) show(k *engine.Sock, at capture.Pos) {
 	if total := k.Store().Rows(st.filter); st.top >= total-p.height {
 		st.top = max(0, total-p.height)
 	}
-}
-
-// askExport asks what of k to export, then where.
-func (p *hexPanel) askExport(k *engine.Sock) tea.Cmd {
-	pk := p.c.keys.Prompt
-	ask := func(dir capture.Dir, what, file string) func() tea.Cmd {
-		return func() tea.Cmd {
-			label := fmt.Sprintf("write the %s of #%d to file:", what, k.ID())
-			return askLine(p.c, label, fmt.Sprintf("sockbench-%d-%s", k.ID(), file), "", 1024,
-				func(name string) (tea.Cmd, error) { return p.export(k, dir, name) })
-		}
-	}
-	return askChoice(p.c, fmt.Sprintf("export #%d: r received bytes (raw) · s sent bytes (raw) · t transcript as shown · esc cancels", k.ID()),
-		choice{pk.Received, ask(capture.Received, "received bytes", "received.bin")},
-		choice{pk.SentBytes, ask(capture.Sent, "sent bytes", "sent.bin")},
-		choice{pk.Transcript, ask(0, "transcript", "transcript.txt")},
-	)
-}
-
-type exportedMsg struct {
-	path string
-	n    int64
-	err  error
-}
-
-// export writes a capture to a file, readable by its owner only: the raw
-// bytes of one direction, exactly as on the wire, or (dir 0) the
-// transcript as shown. A file that exists is replaced only when the user
-// says so.
-func (p *hexPanel) export(k *engine.Sock, dir capture.Dir, name string) (tea.Cmd, error) {
-	path, err := unescape(strings.TrimSpace(name))
-	if err != nil {
-		return nil, fmt.Errorf("file name: %w", err)
-	}
-	if path == "" {
-		return nil, fmt.Errorf("no file name")
-	}
-	if _, err := os.Lstat(path); err == nil {
-		pk := p.c.keys.Prompt
-		return askChoice(p.c, fmt.Sprintf("%s exists: y replaces it · n keeps it · esc cancels", path),
-			choice{pk.Yes, func() tea.Cmd { return p.write(k, dir, path, os.O_TRUNC) }},
-			choice{pk.No, func() tea.Cmd { return p.c.info("nothing written: " + path + " is as it was") }},
-		), nil
-	}
-	return p.write(k, dir, path, os.O_EXCL), nil
-}
-
-// write writes the export to path, opened with O_CREATE and mode.
-func (p *hexPanel) write(k *engine.Sock, dir capture.Dir, path string, mode int) tea.Cmd {
-	store, filter := k.Store(), p.state(k).filter
-	return p.c.cmd(func() tea.Msg {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|mode, 0o600)
-		if err != nil {
-			if os.IsExist(err) {
-				err = fmt.Errorf("%s appeared meanwhile: nothing written", path)
-			}
-			return exportedMsg{path: path, err: err}
-		}
-		var n int64
-		if dir != 0 {
-			n, err = store.WriteDir(f, dir)
-		} else {
-			cw := &countingWriter{w: f}
-			err = store.WriteTranscript(cw, filter, ui.TranscriptLine)
-			n = cw.n
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return exportedMsg{path: path, n: n, err: err}
-	})
-}
-
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

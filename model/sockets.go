@@ -103,11 +103,12 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.close(e), true
 	case key.Matches(msg, k.Options):
 		return p.options(e), true
+	case key.Matches(msg, k.Pause, k.Capture) && e == nil:
+		return p.c.info("no socket selected"), true
 	case key.Matches(msg, k.Pause):
-		if e == nil {
-			return p.c.info("no socket selected"), true
-		}
 		return pauseKey(p.c, e), true
+	case key.Matches(msg, k.Capture):
+		return captureKey(p.c, e), true
 	case key.Matches(msg, k.Syscalls):
 		if e == nil {
 			return p.c.info("no socket selected"), true
@@ -396,6 +397,6 @@ func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 
 func (p *socketsPanel) Help() contextKeys {
 	k := p.c.keys.Sockets
-	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Pause, k.Options, k.Syscalls}
+	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Pause, k.Options, k.Syscalls, k.Capture}
 	return contextKeys{short: keys, full: [][]key.Binding{keys, p.c.keys.List.nav()}}
 }

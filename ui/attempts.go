@@ -48,10 +48,18 @@ func attemptWord(row AttemptRow) string {
 // wrapped to at most two lines.
 func RenderAttempts(s *Styles, v AttemptsView, w, h int, focused bool) string {
 	inner := w - 2
+	packets := "off"
+	if v.Packets {
+		packets = "on"
+	}
 	body := []string{
 		s.KeyHint.Render("m") + " mode " + s.Bold.Render(v.Mode) + "   " +
-			s.KeyHint.Render("t") + " timeout " + s.Bold.Render(v.Timeout) + "   " + s.KeyHint.Render("c") + " connect",
+			s.KeyHint.Render("t") + " timeout " + s.Bold.Render(v.Timeout) + "   " +
+			s.KeyHint.Render("W") + " packets " + s.Bold.Render(packets) + "   " + s.KeyHint.Render("c") + " connect",
 		attemptsSummary(s, v),
+	}
+	if v.NoPackets != "" {
+		body = append(body, s.Warn.Render(ansi.Truncate("no packets: "+safe.Text(v.NoPackets), inner, "…")))
 	}
 	const fixed = 3 + 1 + 11 + 13 + 8 + 5
 	cols := []column{{width: 3}, {width: 1}, {width: 11}, {width: max(10, inner-fixed)}, {width: 13}, {width: 8, right: true}}
@@ -111,16 +119,18 @@ func (s *Styles) attemptLines(cols []column, row AttemptRow, spinner string, sel
 	if row.Local != "" {
 		text = "from " + safe.Text(row.Local) + " · " + text
 	}
-	if strings.TrimSpace(text) == "" {
-		return lines
+	if strings.TrimSpace(text) != "" {
+		wrapped := strings.Split(ansi.Wrap(text, width, " "), "\n")
+		if len(wrapped) > 2 {
+			wrapped = wrapped[:2]
+			wrapped[1] = ansi.Truncate(wrapped[1]+" …", width, "…")
+		}
+		for _, w := range wrapped {
+			lines = append(lines, "     "+s.Muted.Render(w))
+		}
 	}
-	wrapped := strings.Split(ansi.Wrap(text, width, " "), "\n")
-	if len(wrapped) > 2 {
-		wrapped = wrapped[:2]
-		wrapped[1] = ansi.Truncate(wrapped[1]+" …", width, "…")
-	}
-	for _, w := range wrapped {
-		lines = append(lines, "     "+s.Muted.Render(w))
+	if row.Wire != "" {
+		lines = append(lines, "     "+s.Info.Render(ansi.Truncate(safe.Text(row.Wire), width, "…")))
 	}
 	return lines
 }

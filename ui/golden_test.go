@@ -73,6 +73,35 @@ func TestGoldenAttempts(t *testing.T) {
 	plainGolden(t, RenderAttempts(goldenStyles(), v, 70, 12, true), 70, 12)
 }
 
+// TestGoldenAttemptsWithPackets: each attempt's packets under it, repeats
+// counted; a capture that could not run says why.
+func TestGoldenAttemptsWithPackets(t *testing.T) {
+	v := AttemptsView{Mode: "sequential", Timeout: "3s", Packets: true, Selected: 1, Rows: []AttemptRow{
+		{Index: 0, Addr: "127.0.0.1:9", Result: netcore.ResultRefused, Errno: "ECONNREFUSED", Elapsed: 90 * time.Microsecond,
+			Explain: "transient · nothing is listening", Wire: "▶ SYN  ◀ RST ACK"},
+		{Index: 1, Addr: "10.255.255.1:80", Result: netcore.ResultTimeout, Errno: "(timeout)", Elapsed: 3 * time.Second,
+			Explain: "timeout · no answer", Wire: "▶ SYN ×4"},
+	}}
+	t.Run("captured", func(t *testing.T) { plainGolden(t, RenderAttempts(goldenStyles(), v, 60, 10, false), 60, 10) })
+	v.Rows, v.NoPackets = v.Rows[:0], "packet capture needs CAP_NET_RAW: run as root"
+	t.Run("none", func(t *testing.T) { plainGolden(t, RenderAttempts(goldenStyles(), v, 60, 5, false), 60, 5) })
+}
+
+// TestGoldenWire: segments and system calls in time order, with the
+// meaning of the classic moments; a view with no capture says why.
+func TestGoldenWire(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	v := WireView{Socket: "#1 tcp 127.0.0.1:50000 ⇄ 127.0.0.1:7", Total: 4, Following: true, Lines: []WireLine{
+		{Time: at, Text: "connect(5, 127.0.0.1:7) = -1 EINPROGRESS (operation now in progress)", Failed: true},
+		{Time: at.Add(10 * time.Microsecond), Segment: true, Out: true, Text: "SYN seq 0 win 65495 len 0", Meaning: "handshake 1/3"},
+		{Time: at.Add(20 * time.Microsecond), Segment: true, Text: "SYN ACK seq 0 ack 1 win 65483 len 0", Meaning: "handshake 2/3"},
+		{Time: at.Add(30 * time.Microsecond), Segment: true, Out: true, Text: "ACK seq 1 ack 1 win 65536 len 0", Meaning: "handshake 3/3"},
+	}}
+	t.Run("segments", func(t *testing.T) { plainGolden(t, RenderWire(goldenStyles(), v, 100, 6, true), 100, 6) })
+	v = WireView{Socket: "#2 unix (unnamed) ⇄ pair #3", Why: "a UNIX socket sends no packets: its system calls only"}
+	t.Run("unix", func(t *testing.T) { plainGolden(t, RenderWire(goldenStyles(), v, 70, 4, false), 70, 4) })
+}
+
 func TestGoldenSockets(t *testing.T) {
 	v := SocketsView{Selected: 2, Rows: []SocketRow{
 		{ID: 1, Kind: "tcp", Local: "127.0.0.1:5000", Peer: "(1 accepted)", State: "LISTEN", Listener: true, ReadOpen: true, WriteOpen: true},

@@ -101,6 +101,9 @@ type AttemptRow struct {
 	Explain          string
 	Elapsed          time.Duration
 	Local            string
+	// Wire is the attempt's packets in a line ("▶ SYN  ◀ RST ACK"), when
+	// they were captured.
+	Wire string
 }
 
 // AttemptsView is the attempts panel.
@@ -112,6 +115,10 @@ type AttemptsView struct {
 	Selected, Offset int
 	Summary          string
 	SummaryLevel     Level
+	// Packets says whether the next connect captures its packets; NoPackets
+	// why the last one's capture could not run.
+	Packets   bool
+	NoPackets string
 }
 
 // SocketRow is one open (or closed) socket.

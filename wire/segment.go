@@ -95,11 +95,21 @@ func (s Segment) Flow() (local, remote netip.AddrPort) {
 //
 //	out SYN seq 0 win 65495 len 0 [mss 65495, sack ok, ts 1 0, wscale 7]: handshake 1/3: ...
 func (s Segment) Summary() string {
+	line := s.Dir.String() + " " + s.Detail()
+	if s.Meaning != "" {
+		line += ": " + s.Meaning
+	}
+	return line
+}
+
+// Detail is the segment's protocol details and length, without its
+// direction and meaning: "SYN seq 0 win 65495 len 0 [mss 65495, ...]",
+// "UDP len 5", "ICMP".
+func (s Segment) Detail() string {
 	var b strings.Builder
-	b.WriteString(s.Dir.String())
 	switch s.Proto {
 	case TCP:
-		fmt.Fprintf(&b, " %s seq %d", s.Flags, s.Seq)
+		fmt.Fprintf(&b, "%s seq %d", s.Flags, s.Seq)
 		if s.Flags.Has(ACK) {
 			fmt.Fprintf(&b, " ack %d", s.Ack)
 		}
@@ -108,16 +118,13 @@ func (s Segment) Summary() string {
 			fmt.Fprintf(&b, " [%s]", o)
 		}
 	case UDP:
-		fmt.Fprintf(&b, " UDP len %d", s.Len)
+		fmt.Fprintf(&b, "UDP len %d", s.Len)
 	case ICMP:
-		b.WriteString(" ICMP")
+		b.WriteString("ICMP")
 	case ICMPv6:
-		b.WriteString(" ICMPv6")
+		b.WriteString("ICMPv6")
 	default:
-		b.WriteString(" packet")
-	}
-	if s.Meaning != "" {
-		b.WriteString(": " + s.Meaning)
+		b.WriteString("packet")
 	}
 	return b.String()
 }
