@@ -65,13 +65,20 @@ type tmuxSession struct {
 // startTmux runs the workbench with args in a new private tmux server.
 func startTmux(t *testing.T, args ...string) *tmuxSession {
 	t.Helper()
+	return startTmuxWith(t, nil, args...)
+}
+
+// startTmuxWith runs the workbench with args under a wrapper command
+// (setpriv, say), in a new private tmux server.
+func startTmuxWith(t *testing.T, wrapper []string, args ...string) *tmuxSession {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
 	bin := workbenchBinary(t)
 	s := &tmuxSession{t: t, server: fmt.Sprintf("sockbench-test-%d-%d-%d", os.Getpid(), time.Now().UnixNano(), sessionN.Add(1))}
-	cmd := "env TERM=xterm-256color COLORTERM=truecolor " + bin
-	for _, a := range args {
+	cmd := "env TERM=xterm-256color COLORTERM=truecolor"
+	for _, a := range append(append(wrapper, bin), args...) {
 		cmd += " " + a
 	}
 	// After the program, the shell prints its exit status on the normal
