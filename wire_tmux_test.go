@@ -29,7 +29,8 @@ func mayCapture(t *testing.T) bool {
 // TestTmuxPacketTrails: with --capture-packets each attempt shows its own
 // packets: the refuser's SYN answered by RST ACK, the black hole's SYN
 // sent again and never answered, the echo's three-way handshake; the
-// wire view shows the data going out and coming back.
+// wire view shows the data going out and coming back, then the FIN
+// exchange of the close.
 func TestTmuxPacketTrails(t *testing.T) {
 	if !mayCapture(t) {
 		t.Skip("no CAP_NET_RAW: TestTmuxNoPacketsWithoutPermission covers this case")
@@ -70,6 +71,17 @@ func TestTmuxPacketTrails(t *testing.T) {
 	})
 	if !strings.Contains(screen, "▶ PSH ACK") || !strings.Contains(screen, "◀ PSH ACK") {
 		t.Errorf("wire view:\n%s", screen)
+	}
+
+	// Close it (from the sockets panel): the FIN exchange follows the data.
+	s.keys("BTab", "BTab")
+	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "enter type to send • l listen") })
+	s.keys("x")
+	screen = s.waitFor("the FIN exchange", func(sc string) bool {
+		return strings.Contains(sc, "▶ FIN ACK") && strings.Contains(sc, "◀ FIN ACK")
+	})
+	if psh, fin := strings.LastIndex(screen, "PSH ACK"), strings.Index(screen, "FIN ACK"); psh >= 0 && fin < psh {
+		t.Errorf("the FIN before the data:\n%s", screen)
 	}
 }
 

@@ -72,7 +72,8 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	e.cancel()
 	for _, k := range open {
-		k.closeNow()
+		p, _ := k.closeNow()
+		e.releasePackets(p) // at once: the engine's context has ended
 	}
 	e.wg.Wait()
 }
@@ -180,28 +181,30 @@ func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
 // socket file goes with it, so that the path can be listened on again.
 func (e *Engine) CloseSock(k *Sock) error {
 	e.forget(k)
-	return k.closeNow()
+	p, err := k.closeNow()
+	e.releasePackets(p)
+	return err
 }
 
-func (k *Sock) closeNow() error {
+// closeNow closes the socket; packets is its capture, for the caller to
+// release, the first time only.
+func (k *Sock) closeNow() (packets *Packets, err error) {
 	k.cancel()
 	k.mu.Lock()
 	if !k.status.Closed {
 		k.noteLocked("closed")
-		if k.packets != nil {
-			defer k.packets.release()
-		}
+		packets = k.packets
 	}
 	k.status.Closed, k.status.State = true, "closed"
 	k.mu.Unlock()
-	err := k.s.Close()
+	err = k.s.Close()
 	if k.role == RoleListener && k.Family() == netcore.FamilyUnix && !k.local.IsAbstract() && k.local.Path() != "" {
 		_ = os.Remove(k.local.Path())
 	}
 	if errors.Is(err, netcore.ErrClosed) {
-		return nil
+		err = nil
 	}
-	return err
+	return packets, err
 }
 
 // refreshEvery is how often the watched sockets' TCP states are read.

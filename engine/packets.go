@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"io"
 	"net/netip"
 	"sync"
+	"time"
 
 	"sockbench/netcore"
 	"sockbench/wire"
@@ -42,15 +44,40 @@ func (p *Packets) use() *Packets {
 	return p
 }
 
+// closeLinger is the longest a capture runs on after its last socket
+// closed, for the end of the conversation (the peer's FIN and the last
+// ACK come after close returns); settleQuiet ends it sooner when nothing
+// more comes.
+const (
+	closeLinger = 3 * time.Second
+	settleQuiet = 300 * time.Millisecond
+)
+
 // release ends one socket's use; the last one stops the capture (its
-// packets stay).
-func (p *Packets) release() {
+// packets stay) once the conversation has ended on the wire, nothing more
+// came for a while, or ctx ended.
+func (p *Packets) release(ctx context.Context) {
 	p.mu.Lock()
 	p.users--
 	last := p.users <= 0
 	p.mu.Unlock()
 	if last && p.cap != nil {
+		ctx, cancel := context.WithTimeout(ctx, closeLinger)
+		defer cancel()
+		p.cap.Settle(ctx, settleQuiet)
 		_ = p.cap.Stop()
+	}
+}
+
+// releasePackets ends a closed socket's use of its capture, off the
+// caller's goroutine: the end of the conversation may take a moment. The
+// engine's own close cuts it short.
+func (e *Engine) releasePackets(p *Packets) {
+	if p == nil {
+		return
+	}
+	if !e.goTracked(func() { p.release(e.ctx) }) {
+		p.release(e.ctx)
 	}
 }
 

@@ -59,4 +59,20 @@ func TestConnectCapturesItsPackets(t *testing.T) {
 	if flags(refusal) != "out SYN, in RST ACK" {
 		t.Errorf("the refused attempt: %s", flags(refusal))
 	}
+
+	// Closing both ends: the capture runs on until the FIN exchange is
+	// over, so the peer's FIN, which comes after close returns, is in it.
+	server := c.await("the accept", is[Accepted]).(Accepted).Sock
+	if err := e.CloseSock(k); err != nil {
+		t.Fatal(err)
+	}
+	c.await("the peer's end of stream", is[EOF])
+	if err := e.CloseSock(server); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the capture to stop", patience, run.Packets.Capture().Stopped)
+	segs, _, _ = k.Segments()
+	if got := flags(segs); !strings.HasSuffix(got, "out FIN ACK, in FIN ACK, out ACK") && !strings.HasSuffix(got, "out FIN ACK, in ACK, in FIN ACK, out ACK") {
+		t.Errorf("the close: %s", got)
+	}
 }

@@ -315,7 +315,8 @@ func (p *attemptsPanel) Help() contextKeys {
 }
 
 // attemptSegments picks an attempt's own segments from its run's capture:
-// those to its address, from its local port once known.
+// those to its address, from its local port once known, until the attempt
+// ended (a connection's later traffic is the wire view's).
 func attemptSegments(segs []wire.Segment, r attemptRow) []wire.Segment {
 	if r.ai.Addr.Family() != netcore.FamilyInet && r.ai.Addr.Family() != netcore.FamilyInet6 {
 		return nil
@@ -324,33 +325,40 @@ func attemptSegments(segs []wire.Segment, r attemptRow) []wire.Segment {
 	if r.local.IsValid() {
 		local = r.local.AddrPort()
 	}
-	return engine.FlowSegments(segs, local, r.ai.Addr.AddrPort())
+	own := engine.FlowSegments(segs, local, r.ai.Addr.AddrPort())
+	if !r.finished {
+		return own
+	}
+	// The kernel stamps a packet before the call that waits for it wakes;
+	// the slack covers the two clocks' granularity.
+	end := r.start.Add(r.elapsed + time.Millisecond)
+	for i, s := range own {
+		if s.Time.After(end) {
+			return own[:i]
+		}
+	}
+	return own
 }
 
-// segmentTrail tells segments in a line, in order, repeats counted:
-// "▶ SYN  ◀ SYN ACK  ▶ ACK", "▶ SYN ×4" (a black hole), "▶ SYN  ◀ RST ACK".
+// segmentTrail tells segments in a line, in order, a segment sent again
+// counted with the gaps before each repeat: "▶ SYN  ◀ SYN ACK  ▶ ACK",
+// "▶ SYN  ◀ RST ACK", "▶ SYN ×3 (+1.00s +2.00s)" (a black hole: the
+// retransmissions come ever later).
 func segmentTrail(segs []wire.Segment) string {
 	var words []string
-	repeats := 0
-	for i, s := range segs {
-		w := segmentWord(s)
-		if i > 0 && w == segmentWord(segs[i-1]) {
-			repeats++
-			continue
+	for i := 0; i < len(segs); {
+		w, j := segmentWord(segs[i]), i+1
+		var gaps []string
+		for ; j < len(segs) && segmentWord(segs[j]) == w; j++ {
+			gaps = append(gaps, "+"+ui.FormatDuration(segs[j].Time.Sub(segs[j-1].Time)))
 		}
-		words = appendRepeats(words, repeats)
-		words, repeats = append(words, w), 1
+		if len(gaps) > 0 {
+			w += fmt.Sprintf(" ×%d (%s)", len(gaps)+1, strings.Join(gaps, " "))
+		}
+		words = append(words, w)
+		i = j
 	}
-	return strings.Join(appendRepeats(words, repeats), "  ")
-}
-
-// appendRepeats marks the last word with its count when it came more
-// than once.
-func appendRepeats(words []string, n int) []string {
-	if n > 1 {
-		words[len(words)-1] += fmt.Sprintf(" ×%d", n)
-	}
-	return words
+	return strings.Join(words, "  ")
 }
 
 // segmentWord is a segment in a word or two, with its direction.

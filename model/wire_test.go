@@ -170,3 +170,27 @@ func TestWireViewWithoutPermission(t *testing.T) {
 		t.Fatalf("the child without CAP_NET_RAW: %v\n%s", err, out)
 	}
 }
+
+// TestSegmentTrail: a trail names each segment with its direction, and
+// counts a segment sent again with the gaps before each repeat.
+func TestSegmentTrail(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	seg := func(dir wire.Dir, flags wire.Flags, after time.Duration, n int) wire.Segment {
+		return wire.Segment{Time: at.Add(after), Dir: dir, Proto: wire.TCP, Flags: flags, Len: n}
+	}
+	cases := []struct {
+		segs []wire.Segment
+		want string
+	}{
+		{[]wire.Segment{seg(wire.Out, wire.SYN, 0, 0), seg(wire.In, wire.RST|wire.ACK, time.Millisecond, 0)}, "▶ SYN  ◀ RST ACK"},
+		{[]wire.Segment{seg(wire.Out, wire.SYN, 0, 0), seg(wire.Out, wire.SYN, time.Second, 0), seg(wire.Out, wire.SYN, 3*time.Second, 0)},
+			"▶ SYN ×3 (+1.00s +2.00s)"},
+		{[]wire.Segment{seg(wire.Out, wire.PSH|wire.ACK, 0, 5), seg(wire.In, wire.ACK, 0, 0)}, "▶ PSH ACK 5B  ◀ ACK"},
+		{nil, ""},
+	}
+	for _, c := range cases {
+		if got := segmentTrail(c.segs); got != c.want {
+			t.Errorf("segmentTrail = %q, want %q", got, c.want)
+		}
+	}
+}
