@@ -57,10 +57,6 @@ func (l socketLink) end(bool)               {}
 func (l socketLink) stream() bool           { return l.d.Socket().Type() == netcore.SockStream }
 func (l socketLink) duplex() *engine.Duplex { return l.d }
 
-// tlsPiece is the most a TLS exchange writes at a time: one full record,
-// so a piece reported before its write is never far ahead of the wire.
-const tlsPiece = 16 << 10
-
 // tlsLink is a TLS session on a connected stream socket.
 type tlsLink struct {
 	d    *engine.Duplex
@@ -73,7 +69,7 @@ func sessionLink(s *netcore.Socket, sess *tlsinfo.Session) link {
 
 func (l tlsLink) receive(ctx context.Context, timeout time.Duration, buf []byte) ([]byte, error) {
 	c := l.sess.Conn
-	n, err := withDeadline(ctx, c.SetReadDeadline, timeout, func() (int, error) { return c.Read(buf) })
+	n, err := engine.WithDeadline(ctx, c.SetReadDeadline, timeout, func() (int, error) { return c.Read(buf) })
 	if n > 0 || err == io.EOF {
 		return buf[:n], nil // the error, if any, comes again with the next read
 	}
@@ -81,8 +77,8 @@ func (l tlsLink) receive(ctx context.Context, timeout time.Duration, buf []byte)
 }
 
 func (l tlsLink) send(ctx context.Context, timeout time.Duration, p []byte, sent func(time.Time, []byte), unsent func([]byte)) (int, error) {
-	w := deadlineWriter{ctx: ctx, timeout: timeout, c: l.sess}
-	return l.d.SendThrough(w, p, tlsPiece, sent, unsent)
+	w := engine.DeadlineWriter{Ctx: ctx, Timeout: timeout, Conn: l.sess.Conn}
+	return l.d.SendThrough(w, p, engine.TLSPiece, sent, unsent)
 }
 
 func (l tlsLink) closeWrite() error { return l.sess.Conn.CloseWrite() }
@@ -98,45 +94,3 @@ func (l tlsLink) end(normal bool) {
 
 func (l tlsLink) stream() bool           { return true }
 func (l tlsLink) duplex() *engine.Duplex { return l.d }
-
-// deadlineWriter writes to a TLS session, each write limited by timeout
-// and by ctx.
-type deadlineWriter struct {
-	ctx     context.Context
-	timeout time.Duration
-	c       *tlsinfo.Session
-}
-
-func (w deadlineWriter) Write(p []byte) (int, error) {
-	return withDeadline(w.ctx, w.c.Conn.SetWriteDeadline, w.timeout, func() (int, error) { return w.c.Conn.Write(p) })
-}
-
-// aLongTimeAgo is a deadline in the past, to wake a call at once.
-var aLongTimeAgo = time.Unix(1, 0)
-
-// withDeadline runs a read or a write of a net.Conn with a deadline
-// timeout from now (0: none), and ends it when ctx ends, as the socket's
-// own calls do: then its failure is a ClassCancelled error.
-func withDeadline(ctx context.Context, set func(time.Time) error, timeout time.Duration, call func() (int, error)) (int, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, cancelledError("tls", err)
-	}
-	var at time.Time
-	if timeout > 0 {
-		at = time.Now().Add(timeout)
-	}
-	_ = set(at)
-	woken := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		_ = set(aLongTimeAgo)
-		close(woken)
-	})
-	n, err := call()
-	if !stop() {
-		<-woken // the deadline was moved; the next call sets its own
-		if err != nil {
-			err = cancelledError("tls", ctx.Err())
-		}
-	}
-	return n, err
-}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -61,54 +60,17 @@ func (f *tlsFlags) register(fs *flag.FlagSet, side tlsinfo.Side) {
 }
 
 func (f *tlsFlags) setSNI(s string) error {
-	if !isServerName(s) {
-		return fmt.Errorf("%s is not a host name or address", netcore.QuoteInput(s))
+	if err := tlsinfo.CheckServerName(s); err != nil {
+		return err
 	}
 	f.sni = s
 	return nil
 }
 
-// isServerName reports whether s can be a server's name: an IP address,
-// or a DNS name whose labels are letters, digits, hyphens (not at either
-// end) and underscores.
-func isServerName(s string) bool {
-	if _, err := netip.ParseAddr(s); err == nil {
-		return true
-	}
-	if s == "" || netcore.CheckHost(s) != nil {
-		return false
-	}
-	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' ||
-			strings.IndexFunc(label, func(r rune) bool { return !isLabelRune(r) }) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func isLabelRune(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
-}
-
-// setALPN reads a comma-separated list of protocol names: each 1 to 255
-// bytes of printable ASCII (RFC 7301 allows any bytes; people type
-// tokens such as h2 and http/1.1).
 func (f *tlsFlags) setALPN(s string) error {
-	var list []string
-	for p := range strings.SplitSeq(s, ",") {
-		switch {
-		case p == "":
-			return fmt.Errorf("%s holds an empty protocol name", netcore.QuoteInput(s))
-		case len(p) > 255:
-			return fmt.Errorf("a protocol name longer than 255 bytes in %s", netcore.QuoteInput(s))
-		case strings.IndexFunc(p, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0:
-			return fmt.Errorf("%s is not printable ASCII without spaces", netcore.QuoteInput(p))
-		}
-		list = append(list, p)
-	}
+	list, err := tlsinfo.ParseALPN(s)
 	f.alpn = list
-	return nil
+	return err
 }
 
 func (f *tlsFlags) setStartTLS(s string) error {
@@ -119,17 +81,11 @@ func (f *tlsFlags) setStartTLS(s string) error {
 	return nil
 }
 
-// tlsVersions are the versions --tls-min and --tls-max take.
-var tlsVersions = map[string]uint16{"1.0": tls.VersionTLS10, "1.1": tls.VersionTLS11, "1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
-
 func versionFlag(fs *flag.FlagSet, v *uint16, name, usage string) {
 	fs.Func(name, usage, func(s string) error {
-		version, ok := tlsVersions[s]
-		if !ok {
-			return fmt.Errorf("%s is not a TLS version: 1.0, 1.1, 1.2 or 1.3", netcore.QuoteInput(s))
-		}
+		version, err := tlsinfo.ParseVersion(s)
 		*v = version
-		return nil
+		return err
 	})
 }
 

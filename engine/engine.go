@@ -157,6 +157,9 @@ func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
 	if how != netcore.ShutWR {
 		k.shutRead.Store(true)
 	}
+	if how != netcore.ShutRD {
+		k.closeTLS() // close_notify first: the end of the data inside TLS
+	}
 	// The call and its note under the socket's lock, so that the note
 	// comes before the reader's note of the end of reading it causes.
 	k.mu.Lock()
@@ -189,6 +192,7 @@ func (e *Engine) CloseSock(k *Sock) error {
 // closeNow closes the socket; packets is its capture, for the caller to
 // release, the first time only.
 func (k *Sock) closeNow() (packets *Packets, err error) {
+	k.closeTLS()
 	k.cancel()
 	k.mu.Lock()
 	if !k.status.Closed {
@@ -278,6 +282,9 @@ func (e *Engine) Send(k *Sock, data []byte, to netcore.Addr) error {
 	// under, so that no request is left without a writer.
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.tls != nil && !k.tls.done {
+		return fmt.Errorf("#%d is shaking hands (TLS): send once the handshake is over", k.id)
+	}
 	select {
 	case k.sendCh <- sendReq{data: data, to: to}:
 	default:

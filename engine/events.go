@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sockbench/netcore"
+	"sockbench/tlsinfo"
 )
 
 // Event is something that happened in the engine. It is one of the types
@@ -105,6 +106,14 @@ type Crashed struct {
 	Stack []byte
 }
 
+// TLSDone reports the end of a TLS handshake on a socket: Err is nil when
+// it worked. Report holds its steps either way.
+type TLSDone struct {
+	Sock   *Sock
+	Report *tlsinfo.Report
+	Err    error
+}
+
 // StatesChanged says that the kernel's state of a watched socket changed
 // (see Watch).
 type StatesChanged struct{}
@@ -125,3 +134,4 @@ func (EOF) event()             {}
 func (Paused) event()          {}
 func (ReceiveFailed) event()   {}
 func (Sent) event()            {}
+func (TLSDone) event()         {}

@@ -64,11 +64,19 @@ func (k *Sock) pauseLocked(reason string) {
 	}
 }
 
-// reading reports whether reading is on: not paused.
-func (k *Sock) reading() bool {
+// readsRaw reports whether the reader may read the socket itself: reading
+// is not paused, and no TLS handshake or session owns the socket.
+func (k *Sock) readsRaw() bool {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return k.flow.reason == ""
+	return k.flow.reason == "" && (k.tls == nil || k.tls.done && k.tls.session == nil)
+}
+
+// tlsSession returns the socket's TLS state when a session owns it.
+func (k *Sock) tlsSession() *tlsState {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tlsSessionLocked()
 }
 
 // readContext waits while reading is paused and returns the context to
@@ -79,6 +87,15 @@ func (k *Sock) reading() bool {
 func (e *Engine) readContext(k *Sock) context.Context {
 	for {
 		k.mu.Lock()
+		if hold := k.tlsHoldLocked(); hold != nil { // a handshake reads now
+			k.mu.Unlock()
+			select {
+			case <-hold:
+			case <-k.ctx.Done():
+				return nil
+			}
+			continue
+		}
 		if k.flow.reason == "" && !k.flow.letRun && k.store.Kept()+readSize > k.store.Limit() {
 			reason := fmt.Sprintf("%s (%d bytes kept)", PausedFull, k.store.Kept())
 			k.pauseLocked(reason)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -31,16 +32,20 @@ type sendReq struct {
 // from a pool only to read what is there, so an idle socket holds no
 // 64 KiB buffer. Once woken it reads only if reading is still on: bytes
 // that arrive after a pause stay in the kernel, as the pause promises.
+// After a TLS handshake it reads the session's plaintext instead.
 func (e *Engine) readLoop(k *Sock) {
 	for {
 		ctx := e.readContext(k) // a wait lasts as long as it takes, or until a pause
 		if ctx == nil {
 			return
 		}
-		err := k.s.WaitReadable(ctx)
-		if err == nil && !k.reading() {
-			continue // paused as the bytes came: they wait in the kernel
+		if st := k.tlsSession(); st != nil {
+			if e.readTLS(k, ctx, st) {
+				return
+			}
+			continue
 		}
+		err := k.s.WaitReadable(ctx)
 		var ended bool
 		if err == nil {
 			ended, err = e.takeReady(k)
@@ -59,8 +64,17 @@ func (e *Engine) readLoop(k *Sock) {
 var readBuffers = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
 // takeReady reads what a readable socket has and records it; ended says
-// the stream is over. A wake with nothing to read after all reads nothing.
+// the stream is over. A wake with nothing to read after all, or with
+// reading paused or taken over by TLS meanwhile, reads nothing.
 func (e *Engine) takeReady(k *Sock) (ended bool, err error) {
+	// Checked and read under readMu: a pause or a TLS handshake that
+	// comes first leaves the bytes in the kernel; one that comes later
+	// waits for this read to end.
+	k.readMu.Lock()
+	defer k.readMu.Unlock()
+	if !k.readsRaw() {
+		return false, nil
+	}
 	buf := readBuffers.Get().(*[]byte)
 	defer readBuffers.Put(buf)
 	dgram := k.Type() != netcore.SockStream
@@ -163,9 +177,15 @@ func (e *Engine) sendOne(k *Sock, req sendReq) {
 	if req.to.IsValid() {
 		peer = req.to.String()
 	}
-	n, err := k.duplex.Send(k.ctx, req.data, req.to, readSize, func(at time.Time, p []byte) {
-		k.store.Append(capture.Sent, at, peer, p)
-	})
+	record := func(at time.Time, p []byte) { k.store.Append(capture.Sent, at, peer, p) }
+	var n int
+	var err error
+	if st := k.tlsSession(); st != nil {
+		w := DeadlineWriter{Ctx: k.ctx, Conn: st.session.Conn}
+		n, err = k.duplex.SendThrough(w, req.data, TLSPiece, record, func(p []byte) { unsentNote(k, len(p)) })
+	} else {
+		n, err = k.duplex.Send(k.ctx, req.data, req.to, readSize, record)
+	}
 	if err != nil && k.ctx.Err() == nil {
 		k.update(func(st *Status) { st.LastErr = err })
 		k.note(sendNote(err, n, len(req.data)))
@@ -173,6 +193,14 @@ func (e *Engine) sendOne(k *Sock, req sendReq) {
 	e.hub.post(Sent{Sock: k, N: n, Total: len(req.data), Err: err, Destination: req.to})
 	if n > 0 {
 		e.hub.post(Traffic{Sock: k})
+	}
+}
+
+// unsentNote corrects the record of a TLS send: a piece is recorded as
+// its write starts, and n of its bytes did not go.
+func unsentNote(k *Sock, n int) {
+	if n > 0 {
+		k.store.AppendNote(time.Now(), fmt.Sprintf("the last %d bytes shown as sent did not go: the TLS write failed", n))
 	}
 }
 

@@ -61,11 +61,15 @@ type Sock struct {
 	// tells our end of reading from the peer's.
 	shutRead atomic.Bool
 
-	mu      sync.Mutex // guards status, flow, writing and packets, and orders notes
+	mu      sync.Mutex // guards status, flow, writing, packets and tls, and orders notes
 	status  Status
 	flow    pauser
-	writing bool     // a writer goroutine runs
-	packets *Packets // the packet capture, nil when none was asked for
+	writing bool      // a writer goroutine runs
+	packets *Packets  // the packet capture, nil when none was asked for
+	tls     *tlsState // TLS, once a handshake started
+	// readMu is held by the reader while it reads the socket itself, so
+	// that a TLS handshake starts only once no such read is under way.
+	readMu sync.Mutex
 }
 
 // ID is the socket's number in the engine, from 1 up.
