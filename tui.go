@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -180,10 +181,13 @@ type labAdapter struct{ l *lab.Lab }
 func (a labAdapter) Services() []model.LabService {
 	var out []model.LabService
 	for _, s := range a.l.Services() {
-		out = append(out, model.LabService{Name: s.Name, Kind: string(s.Kind), Network: s.Network, Addr: s.Addr, Help: s.Help})
+		out = append(out, model.LabService{Name: s.Name, Kind: string(s.Kind), Network: s.Network, Addr: s.Addr, Help: s.Help,
+			TLS: s.TLS, StartTLS: s.StartTLS})
 	}
 	return out
 }
+
+func (a labAdapter) RootsFor(addr netcore.Addr) []*x509.Certificate { return a.l.RootsFor(addr) }
 
 func (a labAdapter) Close() error { return a.l.Close() }
 

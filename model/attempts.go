@@ -14,6 +14,7 @@ import (
 
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/tlsinfo"
 	"sockbench/ui"
 	"sockbench/wire"
 )
@@ -44,6 +45,8 @@ type attemptsPanel struct {
 	timeout time.Duration
 	capture bool            // the next connect captures its packets
 	packets *engine.Packets // the current run's capture, if one was asked for
+	tls     bool            // the next connect starts TLS once connected
+	host    string          // the host name typed for the current run
 
 	run     int
 	busy    bool
@@ -85,7 +88,14 @@ func (p *attemptsPanel) openTrace() tea.Cmd {
 func (p *attemptsPanel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case connectRowsMsg:
+		p.host = msg.host
 		return p.connect(msg.rows)
+	case useTargetMsg:
+		if msg.fromLab {
+			p.tls = msg.tls
+		}
+	case toggleTLSMsg:
+		return p.toggleTLS()
 	case resolvedMsg:
 		// A new lookup: the attempts of the last one were for another target.
 		if !p.busy {
@@ -129,6 +139,14 @@ func (p *attemptsPanel) togglePackets() tea.Cmd {
 		return p.c.info("the next connect captures its packets from before the first SYN (needs CAP_NET_RAW); each attempt shows them")
 	}
 	return p.c.info("the next connect captures no packets")
+}
+
+func (p *attemptsPanel) toggleTLS() tea.Cmd {
+	p.tls = !p.tls
+	if p.tls {
+		return p.c.info("the next connect starts TLS once connected, verifying the host name typed (t on a socket starts it later, with settings)")
+	}
+	return p.c.info("the next connect speaks plain TCP")
 }
 
 func (p *attemptsPanel) setTimeout(value string) (tea.Cmd, error) {
@@ -237,6 +255,9 @@ func (p *attemptsPanel) done(ev engine.ConnectDone) tea.Cmd {
 		return p.failed(ev.Err)
 	}
 	k := ev.Sock
+	if p.host != "" {
+		p.c.hosts[k] = p.host
+	}
 	for i, r := range p.rows {
 		if r.started && r.result == netcore.ResultConnected {
 			p.sel = i
@@ -245,8 +266,25 @@ func (p *attemptsPanel) done(ev engine.ConnectDone) tea.Cmd {
 	}
 	p.level = ui.LevelOK
 	p.summary = fmt.Sprintf("connected to %s as socket #%d", k.Peer(), k.ID())
+	if p.tls {
+		return p.startTLS(k)
+	}
 	return tea.Batch(p.c.emit(focusMsg{panel: ui.PanelSend}),
 		p.c.okay(fmt.Sprintf("connected #%d %s → %s: type and press enter to send", k.ID(), k.Local(), k.Peer())))
+}
+
+// startTLS shakes hands as a client on the new connection, with the
+// defaults: the host name typed, verified.
+func (p *attemptsPanel) startTLS(k *engine.Sock) tea.Cmd {
+	cfg, err := p.c.tlsConfig(k, tlsinfo.SideClient, "")
+	if err == nil {
+		err = p.c.engine.StartTLS(k, tlsinfo.SideClient, cfg)
+	}
+	if err != nil {
+		return p.c.fail(fmt.Sprintf("connected #%d, but TLS cannot start: %s", k.ID(), errText(err)))
+	}
+	return tea.Batch(p.c.emit(focusMsg{panel: ui.PanelSend}),
+		p.c.info(fmt.Sprintf("connected #%d %s → %s: TLS handshake, verifying %s…", k.ID(), k.Local(), k.Peer(), cfg.ServerName)))
 }
 
 func (p *attemptsPanel) failed(err error) tea.Cmd {
@@ -276,6 +314,7 @@ func (p *attemptsPanel) View(w, h int, focused bool) string {
 		Summary:      p.summary,
 		SummaryLevel: p.level,
 		Packets:      p.capture,
+		TLS:          p.tls,
 	}
 	var segs []wire.Segment
 	if p.packets != nil && p.packets.Err() != nil {
@@ -309,8 +348,8 @@ func (p *attemptsPanel) View(w, h int, focused bool) string {
 func (p *attemptsPanel) Help() contextKeys {
 	c, k, l := p.c.keys.Connect, p.c.keys.Attempts, p.c.keys.List
 	return contextKeys{
-		short: []key.Binding{c.Connect, c.Mode, c.Timeout, c.Packets, k.Syscalls},
-		full:  [][]key.Binding{{c.Connect, c.Mode, c.Timeout, c.Packets, k.Syscalls, l.Up, l.Down}, l.nav()},
+		short: []key.Binding{c.Connect, c.Mode, c.Timeout, c.Packets, c.TLS, k.Syscalls},
+		full:  [][]key.Binding{{c.Connect, c.Mode, c.Timeout, c.Packets, c.TLS, k.Syscalls, l.Up, l.Down}, l.nav()},
 	}
 }
 

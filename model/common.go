@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/engine"
+	"sockbench/netcore"
 	"sockbench/themes"
 	"sockbench/ui"
 )
@@ -32,6 +34,13 @@ type common struct {
 	spinner     string // the spinner's frame, for busy components
 
 	outbox []tea.Msg // messages emitted during the current Update
+
+	// labRoots gives the lab's CA for its TLS services (nil without a
+	// lab): trusted for those addresses only.
+	labRoots func(netcore.Addr) []*x509.Certificate
+	// hosts are the host names typed for the sockets connected to them,
+	// the names TLS verifies.
+	hosts map[*engine.Sock]string
 
 	// selected is the sockets panel's selection: the socket the hex view
 	// shows and the send line sends on. Only the sockets panel sets it.

@@ -43,14 +43,19 @@ func (o *helpOverlay) HandleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *helpOverlay) Update(msg tea.Msg) tea.Cmd {
+	scrollViewport(&o.view, msg)
+	return nil
+}
+
+// scrollViewport scrolls an overlay's viewport by the wheel's rows.
+func scrollViewport(v *viewport.Model, msg tea.Msg) {
 	if s, ok := msg.(scrollMsg); ok {
 		if s.rows < 0 {
-			o.view.ScrollUp(-s.rows)
+			v.ScrollUp(-s.rows)
 		} else {
-			o.view.ScrollDown(s.rows)
+			v.ScrollDown(s.rows)
 		}
 	}
-	return nil
 }
 
 func (o *helpOverlay) View(w, h int) string { return ui.RenderHelp(o.c.styles, o.view.View(), w, h) }

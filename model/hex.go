@@ -109,7 +109,7 @@ func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	e := p.c.selected
 	if e == nil {
 		if key.Matches(msg, l.Up, l.Down, l.PageUp, l.PageDown, l.Home, l.End, k.Filter, k.Search, k.NextMatch,
-			k.PrevMatch, k.Export, k.ToSend, k.View, k.Width, k.Pause, k.Capture) {
+			k.PrevMatch, k.Export, k.ToSend, k.View, k.Width, k.Pause, k.Capture, k.Handshake) {
 			return p.c.info("no socket selected: connect first, or pick one in the sockets panel"), true
 		}
 		return nil, false
@@ -131,6 +131,8 @@ func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return pauseKey(p.c, e), true
 	case key.Matches(msg, k.Capture):
 		return captureKey(p.c, e), true
+	case key.Matches(msg, k.Handshake):
+		return handshakeKey(p.c, e), true
 	case key.Matches(msg, k.Search):
 		return askLine(p.c, "search (text with \\x escapes, or hex:68 65):", "", st.search.query, 256,
 			func(q string) (tea.Cmd, error) { return p.startSearch(e, q), nil }), true
@@ -350,6 +352,6 @@ func (p *hexPanel) Help() contextKeys {
 	k, l := p.c.keys.Hex, p.c.keys.List
 	return contextKeys{
 		short: []key.Binding{k.View, l.Up, l.Down, l.End, k.Filter, k.Search, k.NextMatch, k.Pause, k.Export, k.ToSend},
-		full:  [][]key.Binding{{k.ToSend, k.View, k.Width, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Pause, k.Capture, k.Export}, l.nav()},
+		full:  [][]key.Binding{{k.ToSend, k.View, k.Width, k.Filter, k.Search, k.NextMatch, k.PrevMatch, k.Pause, k.Capture, k.Handshake, k.Export}, l.nav()},
 	}
 }

@@ -49,7 +49,7 @@ type ResolveKeys struct {
 // ConnectKeys start a connect and set how it runs; the resolve and the
 // attempts panels both have them.
 type ConnectKeys struct {
-	Connect, Mode, Timeout, Packets key.Binding
+	Connect, Mode, Timeout, Packets, TLS key.Binding
 }
 
 // AttemptsKeys are the attempts panel's own.
@@ -60,11 +60,12 @@ type AttemptsKeys struct {
 // SocketsKeys are the sockets panel's.
 type SocketsKeys struct {
 	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, Pause, Capture key.Binding
+	StartTLS, Handshake                                                                      key.Binding
 }
 
 // HexKeys are the traffic view's (hex, text or wire).
 type HexKeys struct {
-	ToSend, View, Width, Filter, Search, NextMatch, PrevMatch, Export, Pause, Capture key.Binding
+	ToSend, View, Width, Filter, Search, NextMatch, PrevMatch, Export, Pause, Capture, Handshake key.Binding
 }
 
 // SendKeys are the send line's. Clear is also the text input's own
@@ -138,6 +139,7 @@ func DefaultKeyMap() *KeyMap {
 			Mode:    bind("m", "sequential/race", "m"),
 			Timeout: bind("t", "timeout", "t"),
 			Packets: bind("W", "capture packets on/off", "W"),
+			TLS:     bind("L", "TLS after connect on/off", "L"),
 		},
 		Attempts: AttemptsKeys{
 			Syscalls: bind("s", "attempt syscalls", "s"),
@@ -154,11 +156,14 @@ func DefaultKeyMap() *KeyMap {
 			Syscalls:  bind("s", "syscall log", "s"),
 			Pause:     bind("space", "pause/resume reading", "space"),
 			Capture:   bind("W", "capture packets", "W"),
+			StartTLS:  bind("t", "start TLS (STARTTLS)", "t"),
+			Handshake: bind("H", "TLS handshake", "H"),
 		},
 		Hex: HexKeys{
 			ToSend:    bind("enter", "type to send", "enter", "i"),
 			View:      bind("v", "hex/text/wire", "v"),
 			Capture:   bind("W", "capture packets", "W"),
+			Handshake: bind("H", "TLS handshake", "H"),
 			Width:     bind("w", "bytes a row", "w"),
 			Pause:     bind("space", "pause/resume reading", "space"),
 			Filter:    bind("f", "filter all/sent/received", "f"),

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strconv"
 	"sync"
@@ -19,11 +20,18 @@ type LabService struct {
 	Network string // "tcp" or "udp"
 	Addr    netcore.Addr
 	Help    string
+	// TLS is set for a service that speaks TLS: from its first byte, or
+	// after the plaintext protocol StartTLS names ("smtp").
+	TLS      bool
+	StartTLS string
 }
 
 // Lab is a running set of lab services.
 type Lab interface {
 	Services() []LabService
+	// RootsFor returns the roots to trust for a TLS connection to addr:
+	// the lab's own CA for its TLS services, nothing for anything else.
+	RootsFor(addr netcore.Addr) []*x509.Certificate
 	Close() error
 }
 
@@ -111,6 +119,7 @@ func (p *labPanel) started(msg labStartedMsg) tea.Cmd {
 		return p.c.fail(p.note)
 	}
 	p.services = msg.lab.Services()
+	p.c.labRoots = msg.lab.RootsFor
 	p.note = ""
 	if len(p.services) == 0 {
 		p.note = "the lab has no services"
@@ -143,7 +152,8 @@ func (p *labPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 // use makes a service the resolve panel's target, and connects to it when
 // connect is set.
 func (p *labPanel) use(s LabService, connect bool) tea.Cmd {
-	t := useTargetMsg{connect: connect, family: netcore.FamilyUnspec, sockType: netcore.SockStream}
+	t := useTargetMsg{connect: connect, family: netcore.FamilyUnspec, sockType: netcore.SockStream,
+		fromLab: true, tls: s.TLS && s.StartTLS == ""}
 	if s.Addr.Family() == netcore.FamilyUnix {
 		t.host = "unix:" + s.Addr.Path()
 	} else {

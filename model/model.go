@@ -82,6 +82,7 @@ func New(cfg Config) *Model {
 		noColor: cfg.NoColor,
 		engine:  engine.New(engine.Config{CaptureLimit: cfg.CaptureLimit, CapturePackets: cfg.CapturePackets}),
 		tasks:   newTasks(),
+		hosts:   map[*engine.Sock]string{},
 	}
 	c.theme, c.styles = styleFor(cfg.Theme, cfg.NoColor)
 	// The lab is where a newcomer starts; without it, the resolve panel.

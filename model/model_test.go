@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -914,11 +915,21 @@ func TestLabListFillsTheTarget(t *testing.T) {
 
 type fakeLab struct {
 	services []LabService
+	roots    []*x509.Certificate // trusted for the services that speak TLS
 	closed   bool
 }
 
 func (f *fakeLab) Services() []LabService { return f.services }
 func (f *fakeLab) Close() error           { f.closed = true; return nil }
+
+func (f *fakeLab) RootsFor(addr netcore.Addr) []*x509.Certificate {
+	for _, s := range f.services {
+		if s.TLS && s.Addr == addr {
+			return f.roots
+		}
+	}
+	return nil
+}
 
 func TestMouse(t *testing.T) {
 	d := newDriver(t, Config{}, 120, 40)

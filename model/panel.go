@@ -68,17 +68,26 @@ type (
 		sockType      netcore.SockType
 		connect       bool
 		note          string // the status line while it resolves
+		// fromLab is set for a lab service; tls then says whether it
+		// speaks TLS from its first byte, for the next connect.
+		fromLab, tls bool
 	}
 	// connectRequestMsg asks the resolve panel for its rows, to connect.
 	connectRequestMsg struct{}
 	// connectRowsMsg asks the attempts panel to connect over rows.
-	connectRowsMsg struct{ rows []netcore.AddrInfo }
+	// host is the host name typed, for TLS to verify ("" for UNIX).
+	connectRowsMsg struct {
+		rows []netcore.AddrInfo
+		host string
+	}
 	// toggleModeMsg, timeoutPromptMsg and togglePacketsMsg ask the attempts
 	// panel to switch between sequential and race mode, to ask for its
 	// timeout, and to turn packet capture on or off for the next connect.
 	toggleModeMsg    struct{}
 	timeoutPromptMsg struct{}
 	togglePacketsMsg struct{}
+	// toggleTLSMsg turns TLS after the next connect on or off.
+	toggleTLSMsg struct{}
 	// cancelMsg asks whatever runs to stop (esc).
 	cancelMsg struct{}
 	// promptMsg opens a question in the status line.

@@ -17,6 +17,7 @@ type prompt struct {
 	choices []choice
 	// answer takes the line; an error keeps the prompt open and shows it.
 	answer func(value string) (tea.Cmd, error)
+	err    string // why the last answer was refused
 }
 
 // choice is one answer of a choice prompt.
@@ -81,7 +82,8 @@ func (p *prompt) handleKey(c *common, msg tea.KeyPressMsg) (cmd tea.Cmd, done bo
 	}
 	cmd, err := p.answer(p.input.Value())
 	if err != nil {
-		return c.fail(err.Error() + " (esc cancels)"), false
+		p.err = err.Error()
+		return c.fail(p.err + " (esc cancels)"), false
 	}
 	return cmd, true
 }
@@ -112,6 +114,7 @@ func unescape(field string) (string, error) {
 // view is the prompt for the status line.
 func (p *prompt) view(v *ui.StatusView) {
 	v.Label = p.label
+	v.PromptErr = p.err
 	v.Prompt = " "
 	if p.choices == nil {
 		v.Prompt = p.input.View()

@@ -39,13 +39,14 @@ type resolvePanel struct {
 	cancel context.CancelFunc
 	gen    int
 
-	query string
-	took  time.Duration
-	err   string
-	rows  []netcore.AddrInfo
-	sel   int
-	off   int
-	page  int // list rows visible
+	query  string
+	target netcore.Target // what query names: its host is the name TLS verifies
+	took   time.Duration
+	err    string
+	rows   []netcore.AddrInfo
+	sel    int
+	off    int
+	page   int // list rows visible
 }
 
 func newResolvePanel(c *common) *resolvePanel {
@@ -187,6 +188,8 @@ func connectKey(c *common, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return c.emit(timeoutPromptMsg{}), true
 	case key.Matches(msg, k.Packets):
 		return c.emit(togglePacketsMsg{}), true
+	case key.Matches(msg, k.TLS):
+		return c.emit(toggleTLSMsg{}), true
 	}
 	return nil, false
 }
@@ -273,7 +276,7 @@ func (p *resolvePanel) connectRequest() tea.Cmd {
 	case len(p.rows) == 0:
 		return p.c.info("nothing to connect to: resolve a host and service first (enter in the resolve panel)")
 	}
-	return p.c.emit(connectRowsMsg{rows: p.rows})
+	return p.c.emit(connectRowsMsg{rows: p.rows, host: p.target.Host})
 }
 
 // resolve resolves the fields in the background, then connects when
@@ -294,7 +297,7 @@ func (p *resolvePanel) resolve(connect bool) tea.Cmd {
 	p.busy = true
 	p.err = ""
 	p.start = p.c.now()
-	p.query = t.String()
+	p.query, p.target = t.String(), t
 	hints := netcore.Hints{Family: p.family, SockType: p.sockType, Flags: p.flags}
 	p.c.info("resolving " + p.query + "…")
 	return p.c.cmd(func() tea.Msg {
@@ -328,7 +331,7 @@ func (p *resolvePanel) resolved(msg resolvedMsg) tea.Cmd {
 	case len(p.rows) == 0:
 		return p.c.warn("resolve " + p.query + ": no rows")
 	case msg.connect:
-		return p.c.emit(connectRowsMsg{rows: p.rows})
+		return p.c.emit(connectRowsMsg{rows: p.rows, host: p.target.Host})
 	}
 	return p.c.okay(fmt.Sprintf("%s: %s; c connects over them", p.query, rowsWord(len(p.rows))))
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -11,6 +12,7 @@ import (
 
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/tlsinfo"
 	"sockbench/ui"
 )
 
@@ -103,8 +105,12 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.close(e), true
 	case key.Matches(msg, k.Options):
 		return p.options(e), true
-	case key.Matches(msg, k.Pause, k.Capture) && e == nil:
+	case key.Matches(msg, k.Pause, k.Capture, k.StartTLS, k.Handshake) && e == nil:
 		return p.c.info("no socket selected"), true
+	case key.Matches(msg, k.StartTLS):
+		return startTLSKey(p.c, e), true
+	case key.Matches(msg, k.Handshake):
+		return handshakeKey(p.c, e), true
 	case key.Matches(msg, k.Pause):
 		return pauseKey(p.c, e), true
 	case key.Matches(msg, k.Capture):
@@ -229,6 +235,8 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 		return p.c.fail(receiveFailure(msg))
 	case engine.Sent:
 		return p.sent(msg)
+	case engine.TLSDone:
+		return tlsDone(p.c, msg)
 	case shutdownMsg:
 		return p.shutDone(msg)
 	case closedMsg:
@@ -389,6 +397,13 @@ func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 		row.State = "EOF"
 	}
 	row.Paused = st.Paused != ""
+	if k.TLS() != nil { // "tls", "tls6"; "tls!" when the peer was not verified
+		row.Kind = strings.Replace(row.Kind, "tcp", "tls", 1)
+		if r := k.TLSReport(); r.Side == tlsinfo.SideClient && !r.Verified {
+			row.Kind += "!"
+			row.Unverified = true
+		}
+	}
 	stats := k.Store().Stats()
 	row.Rx, row.Tx = stats.RxBytes, stats.TxBytes
 	row.Dropped = stats.DroppedBytes > 0
@@ -397,6 +412,6 @@ func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 
 func (p *socketsPanel) Help() contextKeys {
 	k := p.c.keys.Sockets
-	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Pause, k.Options, k.Syscalls, k.Capture}
+	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Pause, k.Options, k.Syscalls, k.Capture, k.StartTLS, k.Handshake}
 	return contextKeys{short: keys, full: [][]key.Binding{keys, p.c.keys.List.nav()}}
 }

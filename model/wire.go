@@ -12,8 +12,9 @@ import (
 	"sockbench/wire"
 )
 
-// wireLines is what the wire view shows of k: its captured segments and
-// its system calls, merged in time order, and why there are no segments
+// wireLines is what the wire view shows of k: its captured segments, its
+// TLS records (the record layer under the plaintext the other views show)
+// and its system calls, merged in time order, and why there are no segments
 // when there are none to show.
 func wireLines(k *engine.Sock) (lines []ui.WireLine, why string) {
 	segs, asked, err := k.Segments()
@@ -29,6 +30,10 @@ func wireLines(k *engine.Sock) (lines []ui.WireLine, why string) {
 	}
 	for _, s := range segs {
 		lines = append(lines, ui.WireLine{Time: s.Time, Segment: true, Out: s.Dir == wire.Out, Text: s.Detail(), Meaning: s.Meaning})
+	}
+	records, _ := k.TLSRecords()
+	for _, r := range records {
+		lines = append(lines, ui.WireLine{Time: r.Time, Text: "TLS record " + r.Words(), Record: true})
 	}
 	tr := k.Trace()
 	for _, c := range tr.Window(0, tr.Len()).Calls {

@@ -48,14 +48,11 @@ func attemptWord(row AttemptRow) string {
 // wrapped to at most two lines.
 func RenderAttempts(s *Styles, v AttemptsView, w, h int, focused bool) string {
 	inner := w - 2
-	packets := "off"
-	if v.Packets {
-		packets = "on"
-	}
 	body := []string{
-		s.KeyHint.Render("m") + " mode " + s.Bold.Render(v.Mode) + "   " +
-			s.KeyHint.Render("t") + " timeout " + s.Bold.Render(v.Timeout) + "   " +
-			s.KeyHint.Render("W") + " packets " + s.Bold.Render(packets) + "   " + s.KeyHint.Render("c") + " connect",
+		s.KeyHint.Render("m") + " mode " + s.Bold.Render(v.Mode) + "  " +
+			s.KeyHint.Render("t") + " timeout " + s.Bold.Render(v.Timeout) + "  " +
+			s.KeyHint.Render("W") + " packets " + s.Bold.Render(onOff(v.Packets)) + "  " +
+			s.KeyHint.Render("L") + " tls " + s.Bold.Render(onOff(v.TLS)) + "  " + s.KeyHint.Render("c") + " connect",
 		attemptsSummary(s, v),
 	}
 	if v.NoPackets != "" {
@@ -75,6 +72,13 @@ func RenderAttempts(s *Styles, v AttemptsView, w, h int, focused bool) string {
 		info = s.Info.Render(v.Spinner + " connecting · esc cancels")
 	}
 	return s.box(w, h, "Attempts", info, "", focused, body)
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
 }
 
 // attemptsSummary is the line under the settings: how the run ended, or

@@ -157,6 +157,9 @@ func renderStatus(sc Screen) string {
 }
 
 func renderHelpBar(sc Screen) string {
+	if e := sc.Status.PromptErr; e != "" {
+		return ansi.Truncate(" "+sc.Styles.Error.Render("✗ "+safe.Text(e)+" · esc cancels"), sc.Layout.Width, "…")
+	}
 	if sc.Keys == nil {
 		return ""
 	}

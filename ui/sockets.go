@@ -46,6 +46,9 @@ func RenderSockets(s *Styles, v SocketsView, w, h int, focused bool) string {
 			styles = repeatStyle(s.Subtle, len(cells))
 		} else {
 			styles = []lipgloss.Style{s.Muted, s.Accent, s.Text, s.Text, stateStyle(s, row.State), s.Muted, s.Received, s.Sent}
+			if row.Unverified {
+				styles[1] = s.Warn
+			}
 		}
 		body = append(body, s.row(cols, cells, styles, i == v.Selected, focused))
 	}

@@ -119,6 +119,8 @@ type AttemptsView struct {
 	// why the last one's capture could not run.
 	Packets   bool
 	NoPackets string
+	// TLS says whether the next connect starts TLS once connected.
+	TLS bool
 }
 
 // SocketRow is one open (or closed) socket.
@@ -135,6 +137,9 @@ type SocketRow struct {
 	Child       bool // accepted by a listener in the list
 	Dropped     bool // the capture dropped bytes
 	Paused      bool // reading is paused
+	// Unverified marks a TLS connection whose peer was not verified (the
+	// user turned verification off): its kind is shown as a warning.
+	Unverified bool
 }
 
 // SocketsView is the sockets panel.
@@ -177,12 +182,14 @@ type SendView struct {
 
 // StatusView is the status line: a message, or a prompt.
 type StatusView struct {
-	Text     string
-	Level    Level
-	Busy     string // a spinner and what runs, on the right
-	Prompt   string // the rendered prompt input, when one is open
-	Label    string // the prompt's question
-	PromptOK bool
+	Text   string
+	Level  Level
+	Busy   string // a spinner and what runs, on the right
+	Prompt string // the rendered prompt input, when one is open
+	Label  string // the prompt's question
+	// PromptErr says why the prompt's last answer was refused; it shows
+	// under the prompt, in place of the keys, until the next answer.
+	PromptErr string
 }
 
 // OptionRow is one socket option.

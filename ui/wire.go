@@ -16,6 +16,7 @@ type WireLine struct {
 	Text    string // "SYN seq 0 win 65495 len 0 [...]", or "connect(5, ...) = 0"
 	Meaning string // what a segment does, when it is a classic moment
 	Failed  bool   // a call that failed (it may have had to wait)
+	Record  bool   // a TLS record (the record layer, under the plaintext)
 }
 
 // WireView is the selected socket's segments and system calls.
@@ -51,7 +52,7 @@ func RenderWire(s *Styles, v WireView, w, h int, focused bool) string {
 	case v.Total > 0:
 		note = s.Warn.Render(fmt.Sprintf("line %d/%d · end follows", v.Top+1, v.Total))
 	}
-	info := s.Muted.Render("segments (▶ sent ◀ received) and system calls, in time order")
+	info := s.Muted.Render("segments (▶ sent ◀ received), TLS records and system calls, in time order")
 	return s.box(w, h, title, info, note, focused, body)
 }
 
@@ -59,7 +60,10 @@ func (s *Styles) wireLine(l WireLine) string {
 	t := s.Muted.Render(l.Time.Format("15:04:05.000000")) + " "
 	if !l.Segment {
 		st := s.Subtle
-		if l.Failed {
+		switch {
+		case l.Record:
+			st = s.Info
+		case l.Failed:
 			st = s.Warn
 		}
 		return t + st.Render("  "+safe.Text(l.Text))
