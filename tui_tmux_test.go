@@ -198,7 +198,8 @@ func TestTmuxHostilePeer(t *testing.T) {
 
 // labRow returns the lab panel's row index of a service from the screen:
 // the lab lists echo, discard, chargen and daytime over tcp and udp on
-// 127.0.0.1 and ::1, then the refusers and the black holes.
+// 127.0.0.1 and ::1, then the refusers and the black holes, then the TLS
+// services.
 var labOrder = func() []string {
 	var rows []string
 	for _, k := range []string{"echo", "discard", "chargen", "daytime"} {
@@ -206,7 +207,11 @@ var labOrder = func() []string {
 			rows = append(rows, k+"/"+n+" 4", k+"/"+n+" 6")
 		}
 	}
-	return append(rows, "refuser 4", "refuser 6", "blackhole 4", "blackhole 6")
+	rows = append(rows, "refuser 4", "refuser 6", "blackhole 4", "blackhole 6")
+	for _, k := range []string{"tls-echo", "tls-expired", "tls-wrongname", "tls-selfsigned", "tls-nochain", "smtp-starttls"} {
+		rows = append(rows, k+" 4", k+" 6")
+	}
+	return rows
 }()
 
 func labIndex(name string) int {

@@ -96,7 +96,7 @@ func (e *Engine) handshake(k *Sock, side tlsinfo.Side, cfg tlsinfo.Config) {
 	}
 	if err == nil {
 		st.session, st.buf = sess, make([]byte, TLSPiece)
-		k.noteLocked("TLS established: " + sess.Report.Summary() + "; from here the bytes are the plaintext inside TLS")
+		k.noteLocked("TLS established; the bytes from here are inside TLS: " + sess.Report.Summary())
 	} else {
 		k.noteLocked("TLS handshake failed: " + err.Error())
 		k.keepPlaintextAnswer(st.wire)
