@@ -94,6 +94,7 @@ func (e *Engine) takeReady(k *Sock) (ended bool, err error) {
 		peer = from.String()
 	}
 	k.duplex.Received(func() { k.store.Append(capture.Received, at, peer, data) })
+	k.tell(data)
 	e.hub.post(Traffic{Sock: k})
 	return false, nil
 }

@@ -67,6 +67,7 @@ type Sock struct {
 	writing bool      // a writer goroutine runs
 	packets *Packets  // the packet capture, nil when none was asked for
 	tls     *tlsState // TLS, once a handshake started
+	taps    []*tap    // who is told of each received piece
 	// readMu is held by the reader while it reads the socket itself, so
 	// that a TLS handshake starts only once no such read is under way.
 	readMu sync.Mutex
