@@ -19,6 +19,8 @@ import (
 	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/payload"
+	"sockbench/rules"
 )
 
 // DefaultReadTimeout is how long an exchange waits with nothing received
@@ -80,8 +82,10 @@ type exchangePlan struct {
 	sink              io.Writer // where received bytes go raw; nil: not kept
 	sinkIsStdout      bool
 	closeSink         func() error
-	interactive       bool          // stdin is the payload and the peer's close ends all
-	pcap              *pcapRecorder // --pcap, if given
+	interactive       bool              // stdin is the payload and the peer's close ends all
+	pcap              *pcapRecorder     // --pcap, if given
+	rules             rules.List        // listen's --reply and --replies
+	expander          *payload.Expander // expands the replies' placeholders, for every connection
 }
 
 // prepare checks the payload and opens --recv-file, so that bad input is
@@ -177,12 +181,14 @@ func (p *exchangePlan) keep(data []byte) error {
 
 // Reasons an exchange ends.
 const (
-	reasonEOF       = "eof"       // the peer closed its side
-	reasonTimeout   = "timeout"   // nothing arrived for the read timeout
-	reasonReset     = "reset"     // the peer reset the connection, or was gone when we sent
-	reasonStalled   = "stalled"   // the peer took nothing for the send timeout
-	reasonError     = "error"     // any other failure
-	reasonCancelled = "cancelled" // interrupted by Ctrl+C
+	reasonEOF       = "eof"        // the peer closed its side
+	reasonTimeout   = "timeout"    // nothing arrived for the read timeout
+	reasonReset     = "reset"      // the peer reset the connection, or was gone when we sent
+	reasonStalled   = "stalled"    // the peer took nothing for the send timeout
+	reasonError     = "error"      // any other failure
+	reasonCancelled = "cancelled"  // interrupted by Ctrl+C
+	reasonAutoClose = "auto-close" // a --reply rule closed the connection
+	reasonAutoReset = "auto-reset" // a --reply rule reset the connection
 )
 
 // closeSummary says how an exchange ended.
@@ -195,7 +201,7 @@ type closeSummary struct {
 // exitCode is the exit status for an exchange that ended so.
 func (c closeSummary) exitCode() int {
 	switch c.reason {
-	case reasonEOF, reasonTimeout:
+	case reasonEOF, reasonTimeout, reasonAutoClose, reasonAutoReset:
 		return exitOK
 	case reasonCancelled:
 		return exitInterrupted
@@ -249,6 +255,9 @@ type exchanger struct {
 	sendDone chan struct{}   // closed once the sending has ended
 	sending  context.Context // the receive's context while sending; done when it ends
 	sendErr  error           // how the sending ended; read once sendDone is closed
+
+	auto      *autoTarget      // where the rules act, if there are any
+	responder *rules.Responder // runs the rules
 }
 
 // exchange sends the plan's payload on a connected socket (then shuts down
@@ -261,9 +270,12 @@ type exchanger struct {
 func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) closeSummary {
 	x := &exchanger{e: e, sock: s, duplex: engine.NewDuplex(s), plan: plan, rep: rep, sendDone: make(chan struct{})}
 	x.peer, _ = s.PeerAddr()
-	sending, wakeReceiver := context.WithCancel(e.ctx)
+	receiving, endReceiving := context.WithCancel(e.ctx) // a rule's close or reset ends it too
+	defer endReceiving()
+	sending, wakeReceiver := context.WithCancel(receiving)
 	defer wakeReceiver()
 	x.sending = sending
+	x.startRules(endReceiving)
 	sendCtx, stopSending := context.WithCancel(e.ctx)
 	defer stopSending()
 	go func() {
@@ -271,7 +283,8 @@ func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) close
 		close(x.sendDone)
 		wakeReceiver()
 	}()
-	recvErr := x.receive(e.ctx)
+	recvErr := x.receive(receiving)
+	x.stopRules(recvErr)
 	if err := plan.flush(); recvErr == nil {
 		recvErr = err
 	}
@@ -286,9 +299,24 @@ func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) close
 	if err == nil {
 		err = recvErr
 	}
-	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
+	sum := x.summary(err)
 	rep.closed(sum)
 	plan.pcap.note("the exchange ended: " + sum.reason)
+	return sum
+}
+
+// summary says how the exchange ended: as a rule ended it, if one did;
+// else by err, or by a failed automatic reply.
+func (x *exchanger) summary(err error) closeSummary {
+	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
+	if x.auto == nil {
+		return sum
+	}
+	if by := x.auto.endedBy(); by != "" {
+		sum.reason, sum.err = by, nil
+	} else if replyErr := x.responder.Err(); err == nil && replyErr != nil {
+		sum.reason, sum.err = reasonOf(replyErr), replyErr
+	}
 	return sum
 }
 
@@ -377,6 +405,8 @@ func (x *exchanger) receive(ctx context.Context) error {
 		case err == nil:
 		case netcore.ClassOf(err) == netcore.ClassCancelled && ctx.Err() == nil:
 			continue // woken because the sending ended: wait again, now with the read timeout
+		case netcore.ClassOf(err) == netcore.ClassTimeout && x.rulesBusy():
+			continue // automatic replies are under way: the quiet is theirs
 		case netcore.ClassOf(err) == netcore.ClassTimeout && x.sendFailed():
 			return nil // took what had arrived
 		default:
@@ -393,6 +423,9 @@ func (x *exchanger) receive(ctx context.Context) error {
 			x.rx += int64(len(data))
 			x.rep.received(data, x.rx)
 		})
+		if x.responder != nil {
+			x.responder.Received(data) // after the record: a reply never comes before its cause
+		}
 	}
 }
 

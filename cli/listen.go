@@ -14,12 +14,14 @@ import (
 	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/payload"
+	"sockbench/rules"
 )
 
 const listenUsage = `usage: sockbench listen [--once | -k [--concurrent]] [--type stream|dgram|seqpacket] [--json [--json-data ENC]]
                         [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
-                        [--pcap FILE [--capture-limit SIZE]] ADDR
+                        [--reply RULE]... [--replies FILE] [--pcap FILE [--capture-limit SIZE]] ADDR
 
 ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH, unix:@NAME, or a bare PORT
 for 127.0.0.1:PORT; port 0 picks a free port, and the address bound is
@@ -35,6 +37,24 @@ pauses and resumes once some are free.
 With --type dgram, each datagram is shown with its sender and answered
 with the payload, if one is given, until Ctrl+C (--once stops after the
 first).
+
+--reply MATCH=>ACTIONS answers by itself, as a fake server does:
+
+  --reply '=>220 fake ready\r\n'          a greeting, when a client connects
+  --reply 'EHLO=>250 hello\r\n'           a reply when EHLO arrives
+  --reply 'QUIT=>221 bye\r\n;close'       a reply, then close
+  --reply 'hex:16 03 01=>;reset'          reset (RST) on a TLS hello
+  --reply 're:^GET /slow=>;delay=2s;HTTP/1.0 200 OK\r\n\r\n;close'
+
+MATCH is text with the send escapes, hex:HEX, re:REGEXP, or empty for
+the greeting. ACTIONS, separated by ";", are replies (text, or hex:HEX;
+placeholders such as {n} and {len16be} are expanded), delay=DUR, and
+close or reset last; write ";" in a reply as \x3b. The rules look at
+what arrived since the last one fired, and the match that starts first
+fires. Each automatic reply is reported as "sent N bytes auto (rule R)"
+("auto":true in JSON); a rule's close or reset ends the exchange with
+auto-close or auto-reset. --replies FILE reads rules one a line (#
+comments). On --type dgram each datagram is matched alone and answered.
 
 --pcap FILE writes the packets of every connection (or datagram) as
 pcapng, once listen ends: captured on the wire when the process may
@@ -61,6 +81,7 @@ type listenOptions struct {
 	concurrent bool
 	output     outputFlags
 	exchange   exchangeFlags
+	replies    replyFlags
 }
 
 func (o *listenOptions) register(fs *flag.FlagSet) {
@@ -71,6 +92,7 @@ func (o *listenOptions) register(fs *flag.FlagSet) {
 	sockTypeFlag(fs, &o.sockType, netcore.SockStream, netcore.SockStream, netcore.SockDgram, netcore.SockSeqpacket)
 	o.output.register(fs)
 	o.exchange.register(fs)
+	o.replies.register(fs)
 }
 
 // check refuses flags that contradict each other.
@@ -109,14 +131,33 @@ func runListen(e *env, args []string) int {
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
+	replies, err := o.rules()
+	if err != nil {
+		return e.fail(fs.Name(), err)
+	}
 	plan, err := o.exchange.prepare(e, o.sockType)
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
+	plan.rules, plan.expander = replies, &payload.Expander{}
 	l := &listener{e: e, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}}
 	rep := l.reporter(0)
 	return plan.finishPcap(rep, l.listenAndServe(fs.Name(), target, rep))
+}
+
+// rules reads --reply and --replies, and refuses on datagrams the rules
+// that need a connection.
+func (o *listenOptions) rules() (rules.List, error) {
+	l, err := o.replies.list()
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := l.ForConnections(); ok && o.sockType == netcore.SockDgram {
+		return nil, usagef("rule %d (%s) needs a connection: a datagram socket cannot greet, close or reset",
+			r.Number, netcore.QuoteInput(r.Source))
+	}
+	return l, nil
 }
 
 // listenAndServe binds the target and serves it until done (the --pcap
@@ -318,6 +359,9 @@ func (l *listener) serveDatagrams(rep reporter) int {
 		if err := l.reply(duplex, peer, rep); err != nil {
 			rep.failed(err)
 		}
+		if err := l.replyToDatagram(duplex, peer, data, rep); err != nil {
+			rep.failed(err)
+		}
 		if l.opts.once {
 			return exitOK
 		}
@@ -328,7 +372,7 @@ func (l *listener) serveDatagrams(rep reporter) int {
 // a payload and the sender has an address to answer. An empty payload is
 // an empty datagram.
 func (l *listener) reply(duplex *engine.Duplex, peer netcore.Addr, rep reporter) error {
-	if !l.plan.source.given || !peer.IsValid() || (peer.Family() == netcore.FamilyUnix && peer.Path() == "") {
+	if !l.plan.source.given || !hasReturnAddress(peer) {
 		return nil
 	}
 	ctx := netcore.WithCallTimeout(l.e.ctx, l.plan.sendTimeout)

@@ -29,6 +29,8 @@ type reporter interface {
 	listening(local netcore.Addr)                     // listen is bound
 	accepted(peer netcore.Addr)                       // listen accepted a connection
 	sent(n int, total int64)                          // part of the payload went out
+	autoSent(n int, total int64, rule int)            // part of an automatic reply (--reply) went out
+	autoAction(reason string, rule int)               // a rule closed or reset the connection
 	received(data []byte, total int64)                // bytes arrived on a connection
 	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
 	closed(c closeSummary)                            // an exchange ended
@@ -124,6 +126,20 @@ func (p *plainReporter) sent(n int, total int64) {
 		p.line("sent %d bytes", n)
 	}
 }
+
+func (p *plainReporter) autoSent(n int, total int64, rule int) {
+	if p.traffic {
+		p.line("sent %d bytes auto (rule %d)", n, rule)
+	}
+}
+
+func (p *plainReporter) autoAction(reason string, rule int) {
+	p.line("auto: %s (rule %d)", autoActionName(reason), rule)
+}
+
+// autoActionName is what a rule did, from the reason it ended the
+// exchange with: "close" or "reset".
+func autoActionName(reason string) string { return strings.TrimPrefix(reason, "auto-") }
 
 func (p *plainReporter) received(data []byte, total int64) {
 	switch {
@@ -297,6 +313,14 @@ type bytesEvent struct {
 	Bytes int    `json:"bytes"`
 	Total *int64 `json:"total,omitempty"`
 	Data  string `json:"data,omitempty"`
+	Auto  bool   `json:"auto,omitempty"` // an automatic reply (--reply)
+	Rule  int    `json:"rule,omitempty"` // the rule that sent it
+}
+
+type autoEvent struct {
+	Event  string `json:"event"`
+	Action string `json:"action"`
+	Rule   int    `json:"rule"`
 }
 
 type pcapEvent struct {
@@ -348,6 +372,14 @@ func (j *jsonReporter) accepted(peer netcore.Addr) {
 
 func (j *jsonReporter) sent(n int, total int64) {
 	j.emit(bytesEvent{Event: "sent", Bytes: n, Total: &total})
+}
+
+func (j *jsonReporter) autoSent(n int, total int64, rule int) {
+	j.emit(bytesEvent{Event: "sent", Bytes: n, Total: &total, Auto: true, Rule: rule})
+}
+
+func (j *jsonReporter) autoAction(reason string, rule int) {
+	j.emit(autoEvent{Event: "auto", Action: autoActionName(reason), Rule: rule})
 }
 
 func (j *jsonReporter) received(data []byte, total int64) {

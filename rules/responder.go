@@ -133,7 +133,7 @@ func (r *Responder) loop() {
 		if !ok {
 			return
 		}
-		err := r.run(rule)
+		err := rule.Run(r.ctx, r.target, r.x)
 		if r.ctx.Err() != nil {
 			err = nil // stopped: not a failure of the action
 		}
@@ -171,25 +171,27 @@ func (r *Responder) next() (*Rule, bool) {
 	}
 }
 
-// run runs a rule's actions in order.
-func (r *Responder) run(rule *Rule) error {
-	for _, a := range rule.Actions {
-		if err := r.ctx.Err(); err != nil {
+// Run runs the rule's actions on t, in order, expanding replies with x;
+// it stops at the first that fails, or when ctx ends. Responder runs
+// rules so; a datagram's rules are run so by its reader.
+func (r *Rule) Run(ctx context.Context, t Target, x *payload.Expander) error {
+	for _, a := range r.Actions {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
 		var err error
 		switch a.Kind {
 		case Reply:
 			var data []byte
-			if data, err = r.x.Expand(a.Payload); err == nil {
-				err = r.target.Send(r.ctx, data, rule)
+			if data, err = x.Expand(a.Payload); err == nil {
+				err = t.Send(ctx, data, r)
 			}
 		case Delay:
-			err = sleep(r.ctx, a.Delay)
+			err = sleep(ctx, a.Delay)
 		case Close:
-			err = r.target.Close(rule)
+			err = t.Close(r)
 		case Reset:
-			err = r.target.Reset(rule)
+			err = t.Reset(r)
 		}
 		if err != nil {
 			return err
