@@ -35,8 +35,9 @@ var acceptedByDesign = map[string]bool{
 	"connect send-hex/out of range": true, "listen send-hex/out of range": true,
 	"connect recv-file/out of range": true, "listen recv-file/out of range": true,
 	"resolve ARG/empty": true,
-	// "-99..." is a fine name for the --pcap file too.
+	// "-99..." is a fine name for the --pcap file too, and for relay's dumps.
 	"connect pcap/out of range": true, "listen pcap/out of range": true,
+	"relay dump-client/out of range": true, "relay dump-server/out of range": true,
 }
 
 // commandFlags returns the names of a command's flags.
@@ -64,6 +65,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		{"resolve", func(fs *flag.FlagSet) { new(resolveOptions).register(fs) }, []string{"127.0.0.1", "80"}},
 		{"connect", func(fs *flag.FlagSet) { new(connectOptions).register(fs) }, []string{refusing}},
 		{"listen", func(fs *flag.FlagSet) { new(listenOptions).register(fs) }, []string{"127.0.0.1:0"}},
+		{"relay", func(fs *flag.FlagSet) { new(relayOptions).register(fs) }, []string{"127.0.0.1:0", refusing}},
 	}
 	cases := 0
 	for _, c := range commands {

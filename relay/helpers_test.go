@@ -33,6 +33,7 @@ type harness struct {
 	mu           sync.Mutex
 	conv, cl, up *capture.Store
 	events       []Event
+	attempts     []netcore.Attempt // the last session's finished attempts
 
 	summaries chan Summary
 	cancel    context.CancelFunc
@@ -83,8 +84,8 @@ func (h *harness) serve(ctx context.Context) {
 			return
 		}
 		h.mu.Lock()
-		h.conv, h.cl, h.up, h.events = capture.NewStore(0), capture.NewStore(0), capture.NewStore(0), nil
-		hooks := Hooks{Conversation: h.conv, Client: h.cl, Upstream: h.up, Event: h.event}
+		h.conv, h.cl, h.up, h.events, h.attempts = capture.NewStore(0), capture.NewStore(0), capture.NewStore(0), nil, nil
+		hooks := Hooks{Conversation: h.conv, Client: h.cl, Upstream: h.up, Event: h.event, Attempt: h.attempt}
 		h.mu.Unlock()
 		h.summaries <- h.r.Relay(ctx, c, hooks)
 	}
@@ -95,6 +96,14 @@ func (h *harness) event(ev Event) {
 	h.mu.Lock()
 	h.events = append(h.events, ev)
 	h.mu.Unlock()
+}
+
+func (h *harness) attempt(a netcore.Attempt) {
+	if a.Done() {
+		h.mu.Lock()
+		h.attempts = append(h.attempts, a)
+		h.mu.Unlock()
+	}
 }
 
 // dial connects a client to the relay.

@@ -85,6 +85,10 @@ type Hooks struct {
 	Client, Upstream Sink
 	// Event is told what happens.
 	Event func(Event)
+	// Attempt is told each event of the upstream's connection attempts
+	// (as netcore.Dialer's Observe is, besides the Config's own), from
+	// the session's goroutine, before any other event but the notes.
+	Attempt func(netcore.Attempt)
 }
 
 // EventKind is what happened.
@@ -206,12 +210,21 @@ func (r *Relay) Relay(ctx context.Context, client *netcore.Socket, h Hooks) Summ
 	return Summary{Legs: s.legs}
 }
 
-// dial connects to the upstream.
-func (r *Relay) dial(ctx context.Context) (*netcore.Socket, error) {
+// dial connects to the upstream, telling the attempts to the Config's
+// observer and to the session's.
+func (r *Relay) dial(ctx context.Context, attempt func(netcore.Attempt)) (*netcore.Socket, error) {
 	if len(r.cfg.Upstream) == 0 {
 		return nil, errors.New("no upstream address")
 	}
 	d := r.cfg.Dialer
+	if observe := d.Observe; attempt != nil {
+		d.Observe = func(a netcore.Attempt) {
+			if observe != nil {
+				observe(a)
+			}
+			attempt(a)
+		}
+	}
 	return d.ConnectList(ctx, r.cfg.Upstream)
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"sockbench/capture"
+	"sockbench/netcore"
 )
 
 // TestHalfCloseIsRelayed: the client's shutdown of writing reaches the
@@ -136,6 +137,17 @@ func TestUpstreamRefusedResetsTheClient(t *testing.T) {
 	if got := transcript(conv); !strings.HasPrefix(got, "* the upstream could not be reached (") {
 		t.Errorf("conversation:\n%s", got)
 	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.attempts) != 1 || h.attempts[0].Result != netcore.ResultRefused || h.attempts[0].Addr.String() != refusing {
+		t.Errorf("attempts %+v", h.attempts)
+	}
+	for _, ev := range h.events {
+		if ev.Kind == ConnectFailed {
+			return
+		}
+	}
+	t.Errorf("no ConnectFailed event in %+v", h.events)
 }
 
 // TestUnixBothSides: a UNIX client relayed to a UNIX server, half-close

@@ -33,7 +33,7 @@ var side = [2]string{ClientToServer: "the client", ServerToClient: "the server"}
 
 // connect dials the upstream and records how it went.
 func (s *session) connect() (*netcore.Socket, error) {
-	up, err := s.r.dial(s.ctx)
+	up, err := s.r.dial(s.ctx, s.h.Attempt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
