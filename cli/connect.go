@@ -10,6 +10,7 @@ import (
 const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeout DUR] [--race[=DELAY]] [--json [--json-data ENC]]
                          [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
                          [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                         [--snippet NAME [--snippets FILE]] [--expand] [--repeat N] [--every DUR]
                          [--pcap FILE [--capture-limit SIZE]] TARGET...
 
 TARGET is HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or unix:@NAME. The
@@ -25,6 +26,18 @@ for the peer to close). A peer that takes nothing for --send-timeout
 (default 1m) while we send fails the exchange. The last line says why it
 ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), stalled,
 error, or cancelled (Ctrl+C, SIGTERM).
+
+--snippet NAME runs a saved snippet instead of sending a payload: its
+sends, and its waits for what the peer answers, in order (the snippets
+are kept in $XDG_CONFIG_HOME/sockbench/snippets, or --snippets FILE; a
+[name] line, then steps such as "send EHLO x\r\n" and "wait 250"). A wait
+that times out, or meets the peer's close, fails the exchange with the
+step and its line. --expand expands placeholders in --send and
+--send-hex at each send: {n} (the send's number), {time}, {unix},
+{rand:N}, {len8}, {len16be}, {len16le}, {len32be}, {len32le} (the length
+of the rest); without it the text is sent as it is. --repeat N sends the
+payload (or runs the snippet) N times; --every DUR starts one every DUR,
+until Ctrl+C when --repeat is not given.
 
 --pcap FILE writes the connection's packets as pcapng, for Wireshark:
 captured on the wire, from before the first SYN to the last ACK, when the

@@ -20,7 +20,9 @@ import (
 	"sockbench/engine"
 	"sockbench/netcore"
 	"sockbench/payload"
+	"sockbench/repeat"
 	"sockbench/rules"
+	"sockbench/snippets"
 )
 
 // DefaultReadTimeout is how long an exchange waits with nothing received
@@ -50,6 +52,10 @@ type exchangeFlags struct {
 	shutdownAfterSend bool
 	pcap              stringFlag
 	captureLimit      int64 // 0: not given
+	snippet           stringFlag
+	snippetsFile      stringFlag
+	expand            bool
+	repeat            repeatFlags
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
@@ -70,6 +76,10 @@ func (f *exchangeFlags) register(fs *flag.FlagSet) {
 			f.captureLimit = n
 			return err
 		})
+	fs.Var(&f.snippet, "snippet", "run the snippet `NAME` (its sends and waits) instead of sending a payload")
+	fs.Var(&f.snippetsFile, "snippets", "read the snippets from `FILE` (default $XDG_CONFIG_HOME/sockbench/snippets)")
+	fs.BoolVar(&f.expand, "expand", false, "expand placeholders ({n}, {time}, {rand:N}, {len16be}, ...) in --send or --send-hex at each send")
+	f.repeat.register(fs)
 }
 
 // exchangePlan is what an exchange does, checked before any connection
@@ -85,7 +95,8 @@ type exchangePlan struct {
 	interactive       bool              // stdin is the payload and the peer's close ends all
 	pcap              *pcapRecorder     // --pcap, if given
 	rules             rules.List        // listen's --reply and --replies
-	expander          *payload.Expander // expands the replies' placeholders, for every connection
+	expander          *payload.Expander // expands placeholders (payloads, snippets, replies), for every connection
+	repeat            *repeat.Plan      // --repeat and --every, if given
 }
 
 // prepare checks the payload and opens --recv-file, so that bad input is
@@ -97,7 +108,10 @@ func (f *exchangeFlags) prepare(e *env, typ netcore.SockType) (*exchangePlan, er
 		return nil, err
 	}
 	plan := &exchangePlan{source: src, shutdownAfterSend: f.shutdownAfterSend, readTimeout: f.readTimeout,
-		sendTimeout: f.sendTimeout, closeSink: func() error { return nil }}
+		sendTimeout: f.sendTimeout, closeSink: func() error { return nil }, expander: &payload.Expander{}}
+	if plan.repeat, err = f.repeat.plan(src); err != nil {
+		return nil, err
+	}
 	if err := f.preparePcap(plan, typ); err != nil {
 		return nil, err
 	}
@@ -258,6 +272,7 @@ type exchanger struct {
 
 	auto      *autoTarget      // where the rules act, if there are any
 	responder *rules.Responder // runs the rules
+	feed      *snippets.Feed   // what the snippet's waits look at, if one runs
 }
 
 // exchange sends the plan's payload on a connected socket (then shuts down
@@ -276,6 +291,9 @@ func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) close
 	defer wakeReceiver()
 	x.sending = sending
 	x.startRules(endReceiving)
+	if plan.source.snippet != nil {
+		x.feed = snippets.NewFeed()
+	}
 	sendCtx, stopSending := context.WithCancel(e.ctx)
 	defer stopSending()
 	go func() {
@@ -285,6 +303,7 @@ func exchange(e *env, s *netcore.Socket, plan *exchangePlan, rep reporter) close
 	}()
 	recvErr := x.receive(receiving)
 	x.stopRules(recvErr)
+	x.endFeed(recvErr)
 	if err := plan.flush(); recvErr == nil {
 		recvErr = err
 	}
@@ -320,31 +339,51 @@ func (x *exchanger) summary(err error) closeSummary {
 	return sum
 }
 
-// send sends the payload, if any, and shuts down the sending side when the
+// send sends the payload, if any, or runs the snippet (as often as
+// --repeat and --every say), and shuts down the sending side when the
 // plan says so. A stream's payload is read and sent a chunk at a time; a
 // datagram socket's is one datagram, even an empty one.
 func (x *exchanger) send(ctx context.Context) error {
-	src := x.plan.source
-	if !src.given {
+	if !x.plan.source.given {
 		return nil
 	}
 	ctx = netcore.WithCallTimeout(ctx, x.plan.sendTimeout)
-	if x.sock.Type() != netcore.SockStream && !x.plan.interactive {
-		_, err := x.duplex.Send(ctx, src.data, netcore.Addr{}, 0, x.recordSent)
-		return x.sendError(err, src)
+	var err error
+	if x.plan.repeat != nil {
+		err = repeat.Start(ctx, *x.plan.repeat, func(ctx context.Context, _ int) error { return x.sendOnce(ctx) }).Wait()
+		err = cancelledAs(err, "send")
+	} else {
+		err = x.sendOnce(ctx)
 	}
-	r, closeReader, err := src.open()
 	if err != nil {
-		return err
-	}
-	defer closeReader()
-	if err := x.pump(ctx, r, src); err != nil {
 		return err
 	}
 	if x.plan.shutdownAfterSend || (x.plan.interactive && x.sock.Type() == netcore.SockStream) {
 		return x.sock.Shutdown(netcore.ShutWR)
 	}
 	return nil
+}
+
+// sendOnce sends the payload once, or runs the snippet.
+func (x *exchanger) sendOnce(ctx context.Context) error {
+	src := x.plan.source
+	switch {
+	case src.snippet != nil:
+		return x.runSnippet(ctx)
+	case x.sock.Type() != netcore.SockStream && !x.plan.interactive:
+		data, err := src.bytes(x.plan.expander)
+		if err != nil {
+			return err
+		}
+		_, err = x.duplex.Send(ctx, data, netcore.Addr{}, 0, x.recordSent)
+		return x.sendError(err, src)
+	}
+	r, closeReader, err := src.open(x.plan.expander)
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+	return x.pump(ctx, r, src)
 }
 
 // pump sends what r gives until its end; on a datagram socket each read
@@ -425,6 +464,9 @@ func (x *exchanger) receive(ctx context.Context) error {
 		})
 		if x.responder != nil {
 			x.responder.Received(data) // after the record: a reply never comes before its cause
+		}
+		if x.feed != nil {
+			x.feed.Push(data) // after the record, too: the snippet's next send comes after it
 		}
 	}
 }

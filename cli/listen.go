@@ -14,20 +14,21 @@ import (
 	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
-	"sockbench/payload"
 	"sockbench/rules"
 )
 
 const listenUsage = `usage: sockbench listen [--once | -k [--concurrent]] [--type stream|dgram|seqpacket] [--json [--json-data ENC]]
                         [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
+                        [--snippet NAME [--snippets FILE]] [--expand] [--repeat N] [--every DUR]
                         [--reply RULE]... [--replies FILE] [--pcap FILE [--capture-limit SIZE]] ADDR
 
 ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH, unix:@NAME, or a bare PORT
 for 127.0.0.1:PORT; port 0 picks a free port, and the address bound is
 printed first. One connection is accepted and gets the same exchange as
-connect: the payload is sent, then everything received is shown until the
-peer closes or nothing arrives for --read-timeout. With -k (--keep) the
+connect: the payload is sent (or the snippet run, as often as --repeat
+and --every say), then everything received is shown until the peer
+closes or nothing arrives for --read-timeout. With -k (--keep) the
 clients are served one after another until Ctrl+C; with --concurrent, all
 at once, each report line tagged with the connection's number ([N], or
 "conn" in JSON). Connections are accepted as soon as they arrive, whatever
@@ -105,6 +106,8 @@ func (o *listenOptions) check() error {
 		return usagef("stdin can be sent only once: --send-file - does not go with --keep")
 	case o.concurrent && o.exchange.recvFile.set:
 		return usagef("--recv-file does not go with --concurrent: the clients' bytes would be mixed")
+	case o.sockType == netcore.SockDgram && (o.exchange.snippet.set || o.exchange.repeat != repeatFlags{}):
+		return usagef("--snippet, --repeat and --every need a connection; --type dgram answers each datagram once")
 	}
 	return o.output.check()
 }
@@ -140,7 +143,7 @@ func runListen(e *env, args []string) int {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
-	plan.rules, plan.expander = replies, &payload.Expander{}
+	plan.rules = replies
 	l := &listener{e: e, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}}
 	rep := l.reporter(0)
 	return plan.finishPcap(rep, l.listenAndServe(fs.Name(), target, rep))
@@ -375,8 +378,12 @@ func (l *listener) reply(duplex *engine.Duplex, peer netcore.Addr, rep reporter)
 	if !l.plan.source.given || !hasReturnAddress(peer) {
 		return nil
 	}
+	data, err := l.plan.source.bytes(l.plan.expander)
+	if err != nil {
+		return err
+	}
 	ctx := netcore.WithCallTimeout(l.e.ctx, l.plan.sendTimeout)
-	_, err := duplex.Send(ctx, l.plan.source.data, peer, 0, func(t time.Time, p []byte) {
+	_, err = duplex.Send(ctx, data, peer, 0, func(t time.Time, p []byte) {
 		l.plan.pcap.record(capture.Sent, t, peer, p)
 		rep.sent(len(p), int64(len(p)))
 	})

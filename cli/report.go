@@ -17,25 +17,27 @@ import (
 
 	"sockbench/netcore"
 	"sockbench/safe"
+	"sockbench/snippets"
 )
 
 // reporter prints the events of connect and listen, one line each (a hex
 // dump may take several), as they happen.
 type reporter interface {
-	plan(ais []netcore.AddrInfo)                      // the list about to be tried
-	attempt(a netcore.Attempt)                        // a finished connection attempt
-	connected(a netcore.Attempt, total time.Duration) // the winning attempt
-	failed(err error)                                 // connect or listen gave up
-	listening(local netcore.Addr)                     // listen is bound
-	accepted(peer netcore.Addr)                       // listen accepted a connection
-	sent(n int, total int64)                          // part of the payload went out
-	autoSent(n int, total int64, rule int)            // part of an automatic reply (--reply) went out
-	autoAction(reason string, rule int)               // a rule closed or reset the connection
-	received(data []byte, total int64)                // bytes arrived on a connection
-	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
-	closed(c closeSummary)                            // an exchange ended
-	pcapStarted(ps pcapStart)                         // --pcap captures, or cannot
-	pcapWritten(w pcapWritten)                        // the --pcap file is written
+	plan(ais []netcore.AddrInfo)                       // the list about to be tried
+	attempt(a netcore.Attempt)                         // a finished connection attempt
+	connected(a netcore.Attempt, total time.Duration)  // the winning attempt
+	failed(err error)                                  // connect or listen gave up
+	listening(local netcore.Addr)                      // listen is bound
+	accepted(peer netcore.Addr)                        // listen accepted a connection
+	sent(n int, total int64)                           // part of the payload went out
+	autoSent(n int, total int64, rule int)             // part of an automatic reply (--reply) went out
+	autoAction(reason string, rule int)                // a rule closed or reset the connection
+	stepDone(s *snippets.Snippet, p snippets.Progress) // a step of --snippet ended well
+	received(data []byte, total int64)                 // bytes arrived on a connection
+	datagram(peer netcore.Addr, data []byte)           // a datagram arrived
+	closed(c closeSummary)                             // an exchange ended
+	pcapStarted(ps pcapStart)                          // --pcap captures, or cannot
+	pcapWritten(w pcapWritten)                         // the --pcap file is written
 }
 
 // outputFlags are the flags of connect and listen that choose the form of
@@ -140,6 +142,21 @@ func (p *plainReporter) autoAction(reason string, rule int) {
 // autoActionName is what a rule did, from the reason it ended the
 // exchange with: "close" or "reset".
 func autoActionName(reason string) string { return strings.TrimPrefix(reason, "auto-") }
+
+func (p *plainReporter) stepDone(s *snippets.Snippet, pr snippets.Progress) {
+	st := s.Steps[pr.Step]
+	what := fmt.Sprintf("%d bytes", len(pr.Data))
+	switch st.Kind {
+	case snippets.Wait:
+		what = fmt.Sprintf("matched %d bytes: %s", len(pr.Data), safe.Bytes(pr.Data[:min(len(pr.Data), 60)]))
+		if len(pr.Data) > 60 {
+			what += "..."
+		}
+	case snippets.Sleep:
+		what = st.Duration.String()
+	}
+	p.line("step %d/%d %s: %s", pr.Step+1, len(s.Steps), st.Kind, what)
+}
 
 func (p *plainReporter) received(data []byte, total int64) {
 	switch {
@@ -317,6 +334,15 @@ type bytesEvent struct {
 	Rule  int    `json:"rule,omitempty"` // the rule that sent it
 }
 
+type stepEvent struct {
+	Event string `json:"event"`
+	Step  int    `json:"step"`
+	Of    int    `json:"of"`
+	Kind  string `json:"kind"`
+	Bytes int    `json:"bytes"`
+	Line  int    `json:"line,omitempty"`
+}
+
 type autoEvent struct {
 	Event  string `json:"event"`
 	Action string `json:"action"`
@@ -380,6 +406,11 @@ func (j *jsonReporter) autoSent(n int, total int64, rule int) {
 
 func (j *jsonReporter) autoAction(reason string, rule int) {
 	j.emit(autoEvent{Event: "auto", Action: autoActionName(reason), Rule: rule})
+}
+
+func (j *jsonReporter) stepDone(s *snippets.Snippet, p snippets.Progress) {
+	st := s.Steps[p.Step]
+	j.emit(stepEvent{Event: "step", Step: p.Step + 1, Of: len(s.Steps), Kind: st.Kind.String(), Bytes: len(p.Data), Line: st.Line})
 }
 
 func (j *jsonReporter) received(data []byte, total int64) {

@@ -19,6 +19,9 @@ import (
 type Problem struct {
 	Line int
 	Msg  string
+	// Name is the skipped snippet's name; "" for steps before any
+	// [name].
+	Name string
 }
 
 func (p Problem) Error() string { return fmt.Sprintf("line %d: %s", p.Line, p.Msg) }
@@ -91,7 +94,7 @@ func (p *parser) line(i int, line string) {
 	case p.cur == nil:
 		if !p.stray {
 			p.stray = true
-			p.book.Problems = append(p.book.Problems, Problem{i + 1, "a step before any [name]; skipped"})
+			p.book.Problems = append(p.book.Problems, Problem{Line: i + 1, Msg: "a step before any [name]; skipped"})
 		}
 	default:
 		p.block.end = i + 1
@@ -99,7 +102,7 @@ func (p *parser) line(i int, line string) {
 			return
 		}
 		if err := p.step(i+1, text); err != nil {
-			p.bad = &Problem{i + 1, err.Error()}
+			p.bad = &Problem{Line: i + 1, Msg: err.Error()}
 		}
 	}
 }
@@ -113,9 +116,9 @@ func (p *parser) header(i int, text string) {
 	p.timeout, p.bad = DefaultWait, nil
 	switch {
 	case !ok:
-		p.bad = &Problem{i + 1, "a [name] line must end with ]"}
+		p.bad = &Problem{Line: i + 1, Msg: "a [name] line must end with ]"}
 	case CheckName(name) != nil:
-		p.bad = &Problem{i + 1, CheckName(name).Error()}
+		p.bad = &Problem{Line: i + 1, Msg: CheckName(name).Error()}
 	}
 }
 
@@ -128,13 +131,14 @@ func (p *parser) finish() {
 	p.cur = nil
 	p.book.blocks = append(p.book.blocks, p.block)
 	if p.bad == nil && len(s.Steps) == 0 {
-		p.bad = &Problem{s.Line, "a snippet needs at least one step"}
+		p.bad = &Problem{Line: s.Line, Msg: "a snippet needs at least one step"}
 	}
 	if first, dup := p.seen[s.Name]; dup && p.bad == nil {
-		p.bad = &Problem{s.Line, fmt.Sprintf("a second snippet named %s (the first is at line %d)", quoteName(s.Name), first)}
+		p.bad = &Problem{Line: s.Line, Msg: fmt.Sprintf("a second snippet named %s (the first is at line %d)", quoteName(s.Name), first)}
 	}
 	if p.bad != nil {
 		p.bad.Msg += fmt.Sprintf("; snippet %s skipped", quoteName(s.Name))
+		p.bad.Name = s.Name
 		p.book.Problems = append(p.book.Problems, *p.bad)
 		return
 	}

@@ -78,7 +78,7 @@ func TestMalformedIsReportedAndSkipped(t *testing.T) {
 	if msg := b.Problems[0].Error(); !strings.HasPrefix(msg, `line 6: unknown step "sned"`) || !strings.Contains(msg, `snippet "b" skipped`) {
 		t.Errorf("message %q", msg)
 	}
-	if len(b.Snippets) != 2 || b.Snippets[0].Name != "a" || b.Snippets[1].Name != "c" {
+	if b.Problems[0].Name != "b" || len(b.Snippets) != 2 || b.Snippets[0].Name != "a" || b.Snippets[1].Name != "c" {
 		t.Errorf("snippets %v", b.Snippets)
 	}
 }
