@@ -24,7 +24,7 @@ const testDeadline = 30 * time.Second
 // each client it accepts, one after another, to the upstream, recording
 // the last session into fresh stores.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	r       *Relay
 	ln      *netcore.Socket
 	network string // for net.Dial: "tcp" or "unix"
@@ -34,6 +34,7 @@ type harness struct {
 	conv, cl, up *capture.Store
 	events       []Event
 	attempts     []netcore.Attempt // the last session's finished attempts
+	unrecorded   bool              // the sessions record nothing (for the benchmark)
 
 	summaries chan Summary
 	cancel    context.CancelFunc
@@ -42,7 +43,7 @@ type harness struct {
 
 // startRelay listens on listen ("127.0.0.1:0", "unix:/path") and relays
 // to upstream (a TARGET).
-func startRelay(t *testing.T, listen, upstream string) *harness {
+func startRelay(t testing.TB, listen, upstream string) *harness {
 	t.Helper()
 	lt, err := netcore.ParseTarget(listen)
 	if err != nil {
@@ -86,13 +87,16 @@ func (h *harness) serve(ctx context.Context) {
 		h.mu.Lock()
 		h.conv, h.cl, h.up, h.events, h.attempts = capture.NewStore(0), capture.NewStore(0), capture.NewStore(0), nil, nil
 		hooks := Hooks{Conversation: h.conv, Client: h.cl, Upstream: h.up, Event: h.event, Attempt: h.attempt}
+		if h.unrecorded {
+			hooks = Hooks{}
+		}
 		h.mu.Unlock()
 		h.summaries <- h.r.Relay(ctx, c, hooks)
 	}
 }
 
 func (h *harness) event(ev Event) {
-	ev.Data = append([]byte(nil), ev.Data...)
+	ev.Data = nil // the stores keep the bytes
 	h.mu.Lock()
 	h.events = append(h.events, ev)
 	h.mu.Unlock()
@@ -168,7 +172,7 @@ func bytesOf(s *capture.Store, d capture.Dir) []byte {
 
 // upstreamPeer is a Go net listener serving each connection with serve;
 // it stops with the test.
-func upstreamPeer(t *testing.T, network, address string, serve func(net.Conn)) string {
+func upstreamPeer(t testing.TB, network, address string, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen(network, address)
 	if err != nil {

@@ -37,9 +37,11 @@
 package relay
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -268,12 +270,11 @@ func (r *Relay) Held() <-chan Chunk { return r.held }
 func (r *Relay) Pending() []Chunk {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []Chunk
-	for id := uint64(1); id <= r.lastID; id++ {
-		if h, ok := r.pending[id]; ok {
-			out = append(out, h.copy())
-		}
+	out := make([]Chunk, 0, len(r.pending))
+	for _, h := range r.pending {
+		out = append(out, h.copy())
 	}
+	slices.SortFunc(out, func(a, b Chunk) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
