@@ -1,6 +1,9 @@
 // Package payload turns what a person types into the bytes to send: text
 // with escapes, or tolerant hex. The command line and the workbench's send
 // line both use it, so the same input means the same bytes everywhere.
+// Templates (ParseTemplate) add placeholders expanded at each send, such
+// as a counter or a length prefix; patterns (ParsePattern) are what a
+// person types to wait for or to answer.
 package payload
 
 import (

@@ -193,3 +193,44 @@ func TestTCPClientToUnixServer(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 }
+
+// TestGoneReceiverResetsTheSender: a client that closed for good (not a
+// shutdown) cannot take the server's answer: the relay's send to it
+// fails, and the server is reset, as it would have been by the client.
+func TestGoneReceiverResetsTheSender(t *testing.T) {
+	serverErr := make(chan error, 1)
+	upstream := upstreamPeer(t, "tcp", "127.0.0.1:0", func(c net.Conn) {
+		if _, err := readAll(c); err != nil { // the client's FIN, relayed
+			serverErr <- err
+			return
+		}
+		chunk := make([]byte, 64<<10)
+		for range 10000 { // far more than the buffers hold: a write fails
+			if _, err := c.Write(chunk); err != nil {
+				serverErr <- err
+				return
+			}
+		}
+		serverErr <- nil
+	})
+	h := startRelay(t, "127.0.0.1:0", upstream)
+	c := h.dial()
+	if _, err := c.Write([]byte("then gone")); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := <-serverErr; !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
+		t.Errorf("the server's writes ended with %v, want ECONNRESET or EPIPE", err)
+	}
+	sum := h.summary()
+	if sum.Legs[ClientToServer] != (Leg{Bytes: 9, End: EndEOF}) || sum.Legs[ServerToClient].End != EndReset {
+		t.Errorf("summary %+v", sum)
+	}
+	conv, _, _ := h.stores()
+	if !strings.Contains(transcript(conv), "* sending to the client failed (") {
+		t.Errorf("conversation ends:\n%s", tail(transcript(conv), 400))
+	}
+}
+
+// tail is the end of s.
+func tail(s string, n int) string { return s[max(0, len(s)-n):] }
