@@ -18,6 +18,7 @@ const (
 	PatternRegex                    // a regular expression (Go's RE2 syntax) over the bytes
 )
 
+// String names the kind: "text", "hex" or "regex".
 func (k PatternKind) String() string {
 	switch k {
 	case PatternHex:

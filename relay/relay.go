@@ -58,6 +58,7 @@ const (
 	ServerToClient Dir = 1
 )
 
+// String gives "client->server" or "server->client".
 func (d Dir) String() string {
 	if d == ServerToClient {
 		return "server->client"
@@ -134,6 +135,7 @@ const (
 	EndStopped            // the relay stopped it: the other direction's reset, or the context
 )
 
+// String gives "open", "eof", "reset", "failed" or "stopped".
 func (e End) String() string {
 	return [...]string{"open", "eof", "reset", "failed", "stopped"}[e]
 }

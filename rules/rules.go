@@ -63,6 +63,7 @@ const (
 	Reset                   // reset the connection (SO_LINGER 0, then close)
 )
 
+// String names the action: "reply", "delay", "close" or "reset".
 func (k ActionKind) String() string {
 	return [...]string{"reply", "delay", "close", "reset"}[k]
 }

@@ -24,6 +24,7 @@ type Problem struct {
 	Name string
 }
 
+// Error reads "line N: what is wrong".
 func (p Problem) Error() string { return fmt.Sprintf("line %d: %s", p.Line, p.Msg) }
 
 // Book is what a snippets file holds: the well-formed snippets in file

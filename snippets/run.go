@@ -49,6 +49,7 @@ type StepError struct {
 	Err       error // context.DeadlineExceeded for a wait that timed out, io.EOF for a close
 }
 
+// Error names the step, its line, and what went wrong.
 func (e *StepError) Error() string {
 	where := fmt.Sprintf("step %d", e.Step+1)
 	if e.Line > 0 {
@@ -67,6 +68,8 @@ func (e *StepError) Error() string {
 	return fmt.Sprintf("%s: waiting for %s: %v", where, what, e.Err)
 }
 
+// Unwrap returns the cause, so that errors.Is(err, io.EOF) and
+// errors.Is(err, context.DeadlineExceeded) work.
 func (e *StepError) Unwrap() error { return e.Err }
 
 // Run runs the steps of s on c, in order, expanding each payload with x,

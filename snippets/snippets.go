@@ -74,6 +74,7 @@ const (
 	Sleep                 // do nothing for a while
 )
 
+// String names the step as the file does: "send", "wait" or "sleep".
 func (k StepKind) String() string {
 	switch k {
 	case Wait:
