@@ -164,8 +164,9 @@ func TestRunWaitHoldsTheNextSend(t *testing.T) {
 	if !errors.As(err, &se) || se.Step != 1 || se.Line != 4 || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v", err)
 	}
-	// "220 fake ready\r\n450 try later\r\n" arrived, without 250 in it.
-	if se.Unmatched != 31 || !strings.Contains(err.Error(), `step 2 (line 4): no text "250" came in time`) {
+	// At most "220 fake ready\r\n450 try later\r\n" arrived in the 100ms
+	// (how much depends on the machine's load), without 250 in it.
+	if se.Unmatched > 31 || !strings.Contains(err.Error(), `step 2 (line 4): no text "250" came in time`) {
 		t.Errorf("err %q, %d unmatched", err, se.Unmatched)
 	}
 	_ = conn.c.Close()
