@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"crypto/tls"
 	"io"
 	"net"
 	"os"
@@ -24,8 +25,22 @@ type fakeSMTP struct {
 
 func startFakeSMTP(t *testing.T, script map[string]string) *fakeSMTP {
 	t.Helper()
+	return startFakeSMTPOver(t, nil, script)
+}
+
+// startFakeSMTPOver is startFakeSMTP inside TLS when cfg is not nil: the
+// greeting and everything after it go in TLS, after the handshake.
+func startFakeSMTPOver(t *testing.T, cfg *tls.Config, script map[string]string) *fakeSMTP {
+	t.Helper()
 	f := &fakeSMTP{}
 	f.peer = startPeer(t, "tcp4", func(c net.Conn) {
+		if cfg != nil {
+			tc := tls.Server(c, cfg)
+			if tc.Handshake() != nil {
+				return
+			}
+			c = tc
+		}
 		if _, err := io.WriteString(c, "220 fake ready\r\n"); err != nil {
 			return
 		}
