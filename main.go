@@ -5,6 +5,7 @@
 //	sockbench resolve ...          getaddrinfo from the command line
 //	sockbench connect ...          connect over an address list, exchange bytes
 //	sockbench listen ...           accept connections, exchange bytes
+//	sockbench relay ...            relay a client to a server, showing both legs
 package main
 
 import (

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -33,8 +35,9 @@ var acceptedByDesign = map[string]bool{
 	"connect send-hex/out of range": true, "listen send-hex/out of range": true,
 	"connect recv-file/out of range": true, "listen recv-file/out of range": true,
 	"resolve ARG/empty": true,
-	// "-99..." is a fine name for the --pcap file too.
+	// "-99..." is a fine name for the --pcap file too, and for relay's dumps.
 	"connect pcap/out of range": true, "listen pcap/out of range": true,
+	"relay dump-client/out of range": true, "relay dump-server/out of range": true,
 	// Any printable token is an ALPN protocol name ("-999..." too).
 	"connect --tls alpn/out of range": true, "listen --tls alpn/out of range": true,
 }
@@ -64,6 +67,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		{"resolve", func(fs *flag.FlagSet) { new(resolveOptions).register(fs) }, []string{"127.0.0.1", "80"}},
 		{"connect", func(fs *flag.FlagSet) { new(connectOptions).register(fs) }, []string{refusing}},
 		{"listen", func(fs *flag.FlagSet) { new(listenOptions).register(fs) }, []string{"127.0.0.1:0"}},
+		{"relay", func(fs *flag.FlagSet) { new(relayOptions).register(fs) }, []string{"127.0.0.1:0", refusing}},
 	}
 	cases := 0
 	for _, c := range commands {
@@ -153,5 +157,38 @@ func checkBadInput(t *testing.T, what string, args []string) {
 		t.Errorf("%s: invalid UTF-8 on stderr: %q", what, out)
 	case strings.IndexFunc(strings.TrimSuffix(out, "\n"), func(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f }) >= 0:
 		t.Errorf("%s: a control character on stderr: %q", what, out)
+	}
+}
+
+// TestBadRules: a malformed --reply or --replies is one line naming what
+// is wrong, exit 2, before listen binds anything.
+func TestBadRules(t *testing.T) {
+	dir := t.TempDir()
+	rulesFile := filepath.Join(dir, "rules")
+	if err := os.WriteFile(rulesFile, []byte("# ok\nEHLO=>250\\r\\n\nQUIT=>221;close;more\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--reply", "EHLO"}, `bad --reply "EHLO": a rule is MATCH=>ACTIONS`},
+		{[]string{"--reply", "a=>close;x"}, `bad --reply "a=>close;x": action 2: nothing can follow close`},
+		{[]string{"--reply", "re:(=>x"}, `bad --reply "re:(=>x": match: bad regular expression: missing closing )`},
+		{[]string{"--reply", `a=>\q`}, `bad --reply "a=>\\q": action 1: unknown escape`},
+		{[]string{"--reply", "a=>;delay=1y"}, `action 2: "delay=1y" is not delay=DUR`},
+		{[]string{"--reply", "hex:0g=>x"}, `match: 'g' is not a hex digit at offset 1`},
+		{[]string{"--reply", "a=>{rand:0}"}, `{rand:0}: the count must be 1 to 65536`},
+		{[]string{"--replies", rulesFile}, `line 3: action 3: nothing can follow close`},
+		{[]string{"--replies", filepath.Join(dir, "none")}, "cannot read --replies: open"},
+		{[]string{"--type", "dgram", "--reply", "x=>;close"}, `rule 1 ("x=>;close") needs a connection`},
+		{[]string{"--type", "dgram", "--reply", "a=>b", "--reply", "=>hello"}, `rule 2 ("=>hello") needs a connection`},
+	}
+	for _, tt := range tests {
+		res := runCLI(t, append(append([]string{"listen"}, tt.args...), "127.0.0.1:0")...)
+		oneLine(t, res.stderr)
+		if res.code != exitUsage || res.stdout != "" || !strings.Contains(res.stderr, tt.want) {
+			t.Errorf("%q: status %d, stdout %q, stderr %q; want 2 and %q", tt.args, res.code, res.stdout, res.stderr, tt.want)
+		}
 	}
 }

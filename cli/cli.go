@@ -1,7 +1,7 @@
-// Package cli is sockbench's command line: the resolve, connect and listen
-// subcommands. They print one line per event, for people by default or as
-// JSON objects with --json, and end with an exit status that scripts can
-// test:
+// Package cli is sockbench's command line: the resolve, connect, listen
+// and relay subcommands. They print one line per event, for people by
+// default or as JSON objects with --json, and end with an exit status that
+// scripts can test:
 //
 //	0  resolved, or connected and the exchange ended normally (the peer
 //	   closed, or nothing arrived for the read timeout); listen ended by
@@ -50,12 +50,13 @@ func init() {
 		"resolve": {resolveUsage, runResolve},
 		"connect": {connectUsage, runConnect},
 		"listen":  {listenUsage, runListen},
+		"relay":   {relayUsage, runRelay},
 		"help":    {helpUsage, runHelp},
 	}
 }
 
 // IsCommand reports whether name is a subcommand Run handles: resolve,
-// connect, listen or help.
+// connect, listen, relay or help.
 func IsCommand(name string) bool {
 	_, ok := commands[name]
 	return ok
@@ -202,7 +203,8 @@ func runHelp(e *env, args []string) int {
 const Overview = `usage: sockbench [flags] [TARGET]     the workbench (sockbench -h lists its flags)
        sockbench resolve ...          getaddrinfo from the command line
        sockbench connect ...          connect over an address list, exchange bytes (nc-like)
-       sockbench listen ...           accept connections, exchange bytes
+       sockbench listen ...           accept connections, exchange bytes (or answer by rules)
+       sockbench relay ...            sit between a client and a server, show both legs
        sockbench help COMMAND         the usage of a command
 
 Exit status: 0 done, 1 the network said no, 2 bad usage or input,

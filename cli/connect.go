@@ -14,6 +14,7 @@ const connectUsage = `usage: sockbench connect [--family F] [--type T] [--timeou
                          [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
                          [--tls [--sni NAME] [--alpn LIST] [--tls-min V] [--tls-max V] [--insecure] [--ca FILE]
                           [--starttls smtp|imap|pop3] [--tls-timeout DUR]]
+                         [--snippet NAME [--snippets FILE]] [--expand] [--repeat N] [--every DUR]
                          [--pcap FILE [--capture-limit SIZE]] TARGET...
 
 TARGET is HOST:SERVICE, [V6ADDR]:SERVICE, unix:PATH or unix:@NAME. The
@@ -30,6 +31,18 @@ for the peer to close). A peer that takes nothing for --send-timeout
 ended: eof or timeout (normal ends), reset (ECONNRESET, EPIPE), stalled,
 error, or cancelled (Ctrl+C, SIGTERM).
 
+--snippet NAME runs a saved snippet instead of sending a payload: its
+sends, and its waits for what the peer answers, in order (the snippets
+are kept in $XDG_CONFIG_HOME/sockbench/snippets, or --snippets FILE; a
+[name] line, then steps such as "send EHLO x\r\n" and "wait 250"). A wait
+that times out, or meets the peer's close, fails the exchange with the
+step and its line. --expand expands placeholders in --send and
+--send-hex at each send: {n} (the send's number), {time}, {unix},
+{rand:N}, {len8}, {len16be}, {len16le}, {len32be}, {len32le} (the length
+of the rest); without it the text is sent as it is. --repeat N sends the
+payload (or runs the snippet) N times; --every DUR starts one every DUR,
+until Ctrl+C when --repeat is not given.
+
 --pcap FILE writes the connection's packets as pcapng, for Wireshark:
 captured on the wire, from before the first SYN to the last ACK, when the
 process may capture (CAP_NET_RAW: run as root, or sudo setcap
@@ -43,8 +56,9 @@ ALPN, the certificate chain, and whether it was verified). The name
 verified (and sent as SNI) is the TARGET's host name unless --sni gives
 one; --insecure skips verification and says what it would have found.
 --starttls speaks the protocol's plaintext dialogue first (smtp: the
-greeting, EHLO, STARTTLS), then upgrades. A failed handshake ends with
-the reason in words on stderr and status 1.
+greeting, EHLO, STARTTLS), then upgrades. The payload, --snippet,
+--repeat and --expand work inside TLS as they do without it. A failed
+handshake ends with the reason in words on stderr and status 1.
 
 With no --send* and no --recv-file, and stdin a terminal, a pipe or a
 file, connect works like nc: stdin goes to the socket as it comes, the
@@ -56,8 +70,8 @@ at once.
 
 Exit status: 0 connected and the exchange ended normally, 1 the network
 said no (unknown name, refused, timed out, reset, stalled, a failed TLS
-handshake) or the --pcap file could not be written, 2 bad usage or input
-(nothing is sent), 130 interrupted.
+handshake, a snippet's wait that failed) or the --pcap file could not be
+written, 2 bad usage or input (nothing is sent), 130 interrupted.
 `
 
 // connectOptions are the flags of connect.

@@ -19,6 +19,10 @@ import (
 	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/payload"
+	"sockbench/repeat"
+	"sockbench/rules"
+	"sockbench/snippets"
 )
 
 // DefaultReadTimeout is how long an exchange waits with nothing received
@@ -48,6 +52,10 @@ type exchangeFlags struct {
 	shutdownAfterSend bool
 	pcap              stringFlag
 	captureLimit      int64 // 0: not given
+	snippet           stringFlag
+	snippetsFile      stringFlag
+	expand            bool
+	repeat            repeatFlags
 }
 
 func (f *exchangeFlags) register(fs *flag.FlagSet) {
@@ -68,6 +76,10 @@ func (f *exchangeFlags) register(fs *flag.FlagSet) {
 			f.captureLimit = n
 			return err
 		})
+	fs.Var(&f.snippet, "snippet", "run the snippet `NAME` (its sends and waits) instead of sending a payload")
+	fs.Var(&f.snippetsFile, "snippets", "read the snippets from `FILE` (default $XDG_CONFIG_HOME/sockbench/snippets)")
+	fs.BoolVar(&f.expand, "expand", false, "expand placeholders ({n}, {time}, {rand:N}, {len16be}, ...) in --send or --send-hex at each send")
+	f.repeat.register(fs)
 }
 
 // exchangePlan is what an exchange does, checked before any connection
@@ -80,8 +92,11 @@ type exchangePlan struct {
 	sink              io.Writer // where received bytes go raw; nil: not kept
 	sinkIsStdout      bool
 	closeSink         func() error
-	interactive       bool          // stdin is the payload and the peer's close ends all
-	pcap              *pcapRecorder // --pcap, if given
+	interactive       bool              // stdin is the payload and the peer's close ends all
+	pcap              *pcapRecorder     // --pcap, if given
+	rules             rules.List        // listen's --reply and --replies
+	expander          *payload.Expander // expands placeholders (payloads, snippets, replies), for every connection
+	repeat            *repeat.Plan      // --repeat and --every, if given
 }
 
 // prepare checks the payload and opens --recv-file, so that bad input is
@@ -93,7 +108,10 @@ func (f *exchangeFlags) prepare(e *env, typ netcore.SockType) (*exchangePlan, er
 		return nil, err
 	}
 	plan := &exchangePlan{source: src, shutdownAfterSend: f.shutdownAfterSend, readTimeout: f.readTimeout,
-		sendTimeout: f.sendTimeout, closeSink: func() error { return nil }}
+		sendTimeout: f.sendTimeout, closeSink: func() error { return nil }, expander: &payload.Expander{}}
+	if plan.repeat, err = f.repeat.plan(src); err != nil {
+		return nil, err
+	}
 	if err := f.preparePcap(plan, typ); err != nil {
 		return nil, err
 	}
@@ -177,12 +195,14 @@ func (p *exchangePlan) keep(data []byte) error {
 
 // Reasons an exchange ends.
 const (
-	reasonEOF       = "eof"       // the peer closed its side
-	reasonTimeout   = "timeout"   // nothing arrived for the read timeout
-	reasonReset     = "reset"     // the peer reset the connection, or was gone when we sent
-	reasonStalled   = "stalled"   // the peer took nothing for the send timeout
-	reasonError     = "error"     // any other failure
-	reasonCancelled = "cancelled" // interrupted by Ctrl+C
+	reasonEOF       = "eof"        // the peer closed its side
+	reasonTimeout   = "timeout"    // nothing arrived for the read timeout
+	reasonReset     = "reset"      // the peer reset the connection, or was gone when we sent
+	reasonStalled   = "stalled"    // the peer took nothing for the send timeout
+	reasonError     = "error"      // any other failure
+	reasonCancelled = "cancelled"  // interrupted by Ctrl+C
+	reasonAutoClose = "auto-close" // a --reply rule closed the connection
+	reasonAutoReset = "auto-reset" // a --reply rule reset the connection
 )
 
 // closeSummary says how an exchange ended.
@@ -195,7 +215,7 @@ type closeSummary struct {
 // exitCode is the exit status for an exchange that ended so.
 func (c closeSummary) exitCode() int {
 	switch c.reason {
-	case reasonEOF, reasonTimeout:
+	case reasonEOF, reasonTimeout, reasonAutoClose, reasonAutoReset:
 		return exitOK
 	case reasonCancelled:
 		return exitInterrupted
@@ -250,6 +270,10 @@ type exchanger struct {
 	sendDone chan struct{}   // closed once the sending has ended
 	sending  context.Context // the receive's context while sending; done when it ends
 	sendErr  error           // how the sending ended; read once sendDone is closed
+
+	auto      *autoTarget      // where the rules act, if there are any
+	responder *rules.Responder // runs the rules
+	feed      *snippets.Feed   // what the snippet's waits look at, if one runs
 }
 
 // exchange sends the plan's payload on a connected socket (then shuts down
@@ -262,9 +286,15 @@ type exchanger struct {
 func exchange(e *env, lk link, plan *exchangePlan, rep reporter) closeSummary {
 	x := &exchanger{e: e, link: lk, duplex: lk.duplex(), plan: plan, rep: rep, sendDone: make(chan struct{})}
 	x.peer, _ = lk.duplex().Socket().PeerAddr()
-	sending, wakeReceiver := context.WithCancel(e.ctx)
+	receiving, endReceiving := context.WithCancel(e.ctx) // a rule's close or reset ends it too
+	defer endReceiving()
+	sending, wakeReceiver := context.WithCancel(receiving)
 	defer wakeReceiver()
 	x.sending = sending
+	x.startRules(endReceiving)
+	if plan.source.snippet != nil {
+		x.feed = snippets.NewFeed()
+	}
 	sendCtx, stopSending := context.WithCancel(e.ctx)
 	defer stopSending()
 	go func() {
@@ -272,7 +302,9 @@ func exchange(e *env, lk link, plan *exchangePlan, rep reporter) closeSummary {
 		close(x.sendDone)
 		wakeReceiver()
 	}()
-	recvErr := x.receive(e.ctx)
+	recvErr := x.receive(receiving)
+	x.stopRules(recvErr)
+	x.endFeed(recvErr)
 	if err := plan.flush(); recvErr == nil {
 		recvErr = err
 	}
@@ -287,37 +319,72 @@ func exchange(e *env, lk link, plan *exchangePlan, rep reporter) closeSummary {
 	if err == nil {
 		err = recvErr
 	}
-	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
-	lk.end(sum.exitCode() == exitOK)
+	sum := x.summary(err)
+	lk.end(sum.exitCode() == exitOK && sum.reason != reasonAutoReset) // a reset says nothing first
 	rep.closed(sum)
 	plan.pcap.note("the exchange ended: " + sum.reason)
 	return sum
 }
 
-// send sends the payload, if any, and shuts down the sending side when the
+// summary says how the exchange ended: as a rule ended it, if one did;
+// else by err, or by a failed automatic reply.
+func (x *exchanger) summary(err error) closeSummary {
+	sum := closeSummary{rx: x.rx, tx: x.tx, err: err, reason: reasonOf(err)}
+	if x.auto == nil {
+		return sum
+	}
+	if by := x.auto.endedBy(); by != "" {
+		sum.reason, sum.err = by, nil
+	} else if replyErr := x.responder.Err(); err == nil && replyErr != nil {
+		sum.reason, sum.err = reasonOf(replyErr), replyErr
+	}
+	return sum
+}
+
+// send sends the payload, if any, or runs the snippet (as often as
+// --repeat and --every say), and shuts down the sending side when the
 // plan says so. A stream's payload is read and sent a chunk at a time; a
 // datagram socket's is one datagram, even an empty one.
 func (x *exchanger) send(ctx context.Context) error {
-	src := x.plan.source
-	if !src.given {
+	if !x.plan.source.given {
 		return nil
 	}
-	if !x.link.stream() && !x.plan.interactive {
-		_, err := x.link.send(ctx, x.plan.sendTimeout, src.data, x.recordSent, x.recordUnsent)
-		return x.sendError(err, src)
+	var err error
+	if x.plan.repeat != nil {
+		err = repeat.Start(ctx, *x.plan.repeat, func(ctx context.Context, _ int) error { return x.sendOnce(ctx) }).Wait()
+		err = cancelledAs(err, "send")
+	} else {
+		err = x.sendOnce(ctx)
 	}
-	r, closeReader, err := src.open()
 	if err != nil {
-		return err
-	}
-	defer closeReader()
-	if err := x.pump(ctx, r, src); err != nil {
 		return err
 	}
 	if x.plan.shutdownAfterSend || (x.plan.interactive && x.link.stream()) {
 		return x.link.closeWrite()
 	}
 	return nil
+}
+
+// sendOnce sends the payload once, or runs the snippet.
+func (x *exchanger) sendOnce(ctx context.Context) error {
+	src := x.plan.source
+	switch {
+	case src.snippet != nil:
+		return x.runSnippet(ctx)
+	case !x.link.stream() && !x.plan.interactive:
+		data, err := src.bytes(x.plan.expander)
+		if err != nil {
+			return err
+		}
+		_, err = x.link.send(ctx, x.plan.sendTimeout, data, x.recordSent, x.recordUnsent)
+		return x.sendError(err, src)
+	}
+	r, closeReader, err := src.open(x.plan.expander)
+	if err != nil {
+		return err
+	}
+	defer closeReader()
+	return x.pump(ctx, r, src)
 }
 
 // pump sends what r gives until its end; on a datagram socket each read
@@ -389,6 +456,8 @@ func (x *exchanger) receive(ctx context.Context) error {
 		case err == nil:
 		case netcore.ClassOf(err) == netcore.ClassCancelled && ctx.Err() == nil:
 			continue // woken because the sending ended: wait again, now with the read timeout
+		case netcore.ClassOf(err) == netcore.ClassTimeout && x.rulesBusy():
+			continue // automatic replies are under way: the quiet is theirs
 		case netcore.ClassOf(err) == netcore.ClassTimeout && x.sendFailed():
 			return nil // took what had arrived
 		default:
@@ -405,6 +474,12 @@ func (x *exchanger) receive(ctx context.Context) error {
 			x.rx += int64(len(data))
 			x.rep.received(data, x.rx)
 		})
+		if x.responder != nil {
+			x.responder.Received(data) // after the record: a reply never comes before its cause
+		}
+		if x.feed != nil {
+			x.feed.Push(data) // after the record, too: the snippet's next send comes after it
+		}
 	}
 }
 

@@ -22,7 +22,9 @@ type link interface {
 	// send sends all of p (on a datagram socket, as one datagram), calling
 	// sent with each piece under the duplex's lock, and unsent with what
 	// of a piece already reported did not go. Each wait for room is
-	// limited by timeout (0: none) and by ctx.
+	// limited by timeout (0: none) and by ctx. The payload's sender and
+	// the automatic replies may send at once; the record keeps the order
+	// the bytes went in.
 	send(ctx context.Context, timeout time.Duration, p []byte, sent func(time.Time, []byte), unsent func([]byte)) (int, error)
 	closeWrite() error
 	// end ends the link after the exchange; normal says the exchange ended
@@ -61,10 +63,16 @@ func (l socketLink) duplex() *engine.Duplex { return l.d }
 type tlsLink struct {
 	d    *engine.Duplex
 	sess *tlsinfo.Session
+	// writing holds a token while a send runs. SendThrough records a
+	// piece before it writes it, so two senders at once (the payload and
+	// the automatic replies) could be recorded in one order and written
+	// in the other; one at a time, the record keeps the wire's order. A
+	// channel, so that a sender waiting for its turn still follows ctx.
+	writing chan struct{}
 }
 
 func sessionLink(s *netcore.Socket, sess *tlsinfo.Session) link {
-	return tlsLink{d: engine.NewDuplex(s), sess: sess}
+	return tlsLink{d: engine.NewDuplex(s), sess: sess, writing: make(chan struct{}, 1)}
 }
 
 func (l tlsLink) receive(ctx context.Context, timeout time.Duration, buf []byte) ([]byte, error) {
@@ -77,6 +85,12 @@ func (l tlsLink) receive(ctx context.Context, timeout time.Duration, buf []byte)
 }
 
 func (l tlsLink) send(ctx context.Context, timeout time.Duration, p []byte, sent func(time.Time, []byte), unsent func([]byte)) (int, error) {
+	select {
+	case l.writing <- struct{}{}:
+		defer func() { <-l.writing }()
+	case <-ctx.Done():
+		return 0, cancelledError("send", ctx.Err())
+	}
 	w := engine.DeadlineWriter{Ctx: ctx, Timeout: timeout, Conn: l.sess.Conn}
 	return l.d.SendThrough(w, p, engine.TLSPiece, sent, unsent)
 }

@@ -15,6 +15,7 @@ import (
 	"sockbench/capture"
 	"sockbench/engine"
 	"sockbench/netcore"
+	"sockbench/rules"
 	"sockbench/tlsinfo"
 )
 
@@ -22,13 +23,15 @@ const listenUsage = `usage: sockbench listen [--once | -k [--concurrent]] [--typ
                         [--send TEXT | --send-hex HEX | --send-file PATH] [--recv-file PATH|-]
                         [--read-timeout DUR] [--send-timeout DUR] [--shutdown-after-send]
                         [--tls [--cert FILE --key FILE] [--alpn LIST] [--tls-min V] [--tls-max V] [--tls-timeout DUR]]
-                        [--pcap FILE [--capture-limit SIZE]] ADDR
+                        [--snippet NAME [--snippets FILE]] [--expand] [--repeat N] [--every DUR]
+                        [--reply RULE]... [--replies FILE] [--pcap FILE [--capture-limit SIZE]] ADDR
 
 ADDR is HOST:PORT, [V6ADDR]:PORT, unix:PATH, unix:@NAME, or a bare PORT
 for 127.0.0.1:PORT; port 0 picks a free port, and the address bound is
 printed first. One connection is accepted and gets the same exchange as
-connect: the payload is sent, then everything received is shown until the
-peer closes or nothing arrives for --read-timeout. With -k (--keep) the
+connect: the payload is sent (or the snippet run, as often as --repeat
+and --every say), then everything received is shown until the peer
+closes or nothing arrives for --read-timeout. With -k (--keep) the
 clients are served one after another until Ctrl+C; with --concurrent, all
 at once, each report line tagged with the connection's number ([N], or
 "conn" in JSON). Connections are accepted as soon as they arrive, whatever
@@ -43,7 +46,27 @@ With --tls each connection shakes hands as a TLS server first, with the
 certificate in --cert and --key, or one generated at start for
 localhost, 127.0.0.1, ::1 and ADDR's host, printed with its SHA-256
 fingerprint. The handshake is reported step by step, then the exchange
-runs inside TLS.
+runs inside TLS: the payload, the snippet and the --reply rules (a
+greeting is the first thing sent in TLS; a rule's close sends
+close_notify first, its reset does not).
+
+--reply MATCH=>ACTIONS answers by itself, as a fake server does:
+
+  --reply '=>220 fake ready\r\n'          a greeting, when a client connects
+  --reply 'EHLO=>250 hello\r\n'           a reply when EHLO arrives
+  --reply 'QUIT=>221 bye\r\n;close'       a reply, then close
+  --reply 'hex:16 03 01=>;reset'          reset (RST) on a TLS hello
+  --reply 're:^GET /slow=>;delay=2s;HTTP/1.0 200 OK\r\n\r\n;close'
+
+MATCH is text with the send escapes, hex:HEX, re:REGEXP, or empty for
+the greeting. ACTIONS, separated by ";", are replies (text, or hex:HEX;
+placeholders such as {n} and {len16be} are expanded), delay=DUR, and
+close or reset last; write ";" in a reply as \x3b. The rules look at
+what arrived since the last one fired, and the match that starts first
+fires. Each automatic reply is reported as "sent N bytes auto (rule R)"
+("auto":true in JSON); a rule's close or reset ends the exchange with
+auto-close or auto-reset. --replies FILE reads rules one a line (#
+comments). On --type dgram each datagram is matched alone and answered.
 
 --pcap FILE writes the packets of every connection (or datagram) as
 pcapng, once listen ends: captured on the wire when the process may
@@ -71,6 +94,7 @@ type listenOptions struct {
 	output     outputFlags
 	exchange   exchangeFlags
 	tls        tlsFlags
+	replies    replyFlags
 }
 
 func (o *listenOptions) register(fs *flag.FlagSet) {
@@ -82,6 +106,7 @@ func (o *listenOptions) register(fs *flag.FlagSet) {
 	o.output.register(fs)
 	o.exchange.register(fs)
 	o.tls.register(fs, tlsinfo.SideServer)
+	o.replies.register(fs)
 }
 
 // check refuses flags that contradict each other.
@@ -97,6 +122,8 @@ func (o *listenOptions) check(fs *flag.FlagSet) error {
 		return usagef("stdin can be sent only once: --send-file - does not go with --keep")
 	case o.concurrent && o.exchange.recvFile.set:
 		return usagef("--recv-file does not go with --concurrent: the clients' bytes would be mixed")
+	case o.sockType == netcore.SockDgram && (o.exchange.snippet.set || o.exchange.repeat != repeatFlags{}):
+		return usagef("--snippet, --repeat and --every need a connection; --type dgram answers each datagram once")
 	}
 	return o.output.check()
 }
@@ -127,14 +154,33 @@ func runListen(e *env, args []string) int {
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
+	replies, err := o.rules()
+	if err != nil {
+		return e.fail(fs.Name(), err)
+	}
 	plan, err := o.exchange.prepare(e, o.sockType)
 	if err != nil {
 		return e.fail(fs.Name(), err)
 	}
 	defer plan.closeSink()
+	plan.rules = replies
 	l := &listener{e: e, plan: plan, opts: &o, out: &lockedWriter{w: plan.reportWriter(e)}, tls: server}
 	rep := l.reporter(0)
 	return plan.finishPcap(rep, l.listenAndServe(fs.Name(), target, rep))
+}
+
+// rules reads --reply and --replies, and refuses on datagrams the rules
+// that need a connection.
+func (o *listenOptions) rules() (rules.List, error) {
+	l, err := o.replies.list()
+	if err != nil {
+		return nil, err
+	}
+	if r, ok := l.ForConnections(); ok && o.sockType == netcore.SockDgram {
+		return nil, usagef("rule %d (%s) needs a connection: a datagram socket cannot greet, close or reset",
+			r.Number, netcore.QuoteInput(r.Source))
+	}
+	return l, nil
 }
 
 // listenAndServe binds the target and serves it until done (the --pcap
@@ -387,6 +433,9 @@ func (l *listener) serveDatagrams(rep reporter) int {
 		if err := l.reply(duplex, peer, rep); err != nil {
 			rep.failed(err)
 		}
+		if err := l.replyToDatagram(duplex, peer, data, rep); err != nil {
+			rep.failed(err)
+		}
 		if l.opts.once {
 			return exitOK
 		}
@@ -397,11 +446,15 @@ func (l *listener) serveDatagrams(rep reporter) int {
 // a payload and the sender has an address to answer. An empty payload is
 // an empty datagram.
 func (l *listener) reply(duplex *engine.Duplex, peer netcore.Addr, rep reporter) error {
-	if !l.plan.source.given || !peer.IsValid() || (peer.Family() == netcore.FamilyUnix && peer.Path() == "") {
+	if !l.plan.source.given || !hasReturnAddress(peer) {
 		return nil
 	}
+	data, err := l.plan.source.bytes(l.plan.expander)
+	if err != nil {
+		return err
+	}
 	ctx := netcore.WithCallTimeout(l.e.ctx, l.plan.sendTimeout)
-	_, err := duplex.Send(ctx, l.plan.source.data, peer, 0, func(t time.Time, p []byte) {
+	_, err = duplex.Send(ctx, data, peer, 0, func(t time.Time, p []byte) {
 		l.plan.pcap.record(capture.Sent, t, peer, p)
 		rep.sent(len(p), int64(len(p)))
 	})

@@ -10,6 +10,7 @@ import (
 
 	"sockbench/netcore"
 	"sockbench/payload"
+	"sockbench/snippets"
 )
 
 // sendChunkSize is how much of a file or of stdin is read at a time: large
@@ -21,14 +22,17 @@ const sendChunkSize = 256 << 10
 // than any datagram socket takes.
 const maxDatagramFile = 16 << 20
 
-// payloadSource is what an exchange sends: nothing, fixed bytes, or a
-// file or stdin read as the sending goes.
+// payloadSource is what an exchange sends: nothing, fixed bytes, bytes
+// made anew for each send (--expand), a snippet's steps, or a file or
+// stdin read as the sending goes.
 type payloadSource struct {
-	given bool   // false: nothing to send
-	data  []byte // the bytes, unless path is set
-	path  string // --send-file's path; "-" for stdin
-	size  int64  // the number of bytes to send, -1 when not known
-	stdin io.Reader
+	given    bool              // false: nothing to send
+	data     []byte            // the bytes, unless another field is set
+	template *payload.Template // --expand: the payload, expanded at each send
+	snippet  *snippets.Snippet // --snippet: the steps to run
+	path     string            // --send-file's path; "-" for stdin
+	size     int64             // the number of bytes to send, -1 when not known
+	stdin    io.Reader
 }
 
 // sendSource reads --send, --send-hex or --send-file; at most one may be
@@ -36,18 +40,24 @@ type payloadSource struct {
 // read whole only for a datagram socket (whose payload is one datagram).
 func (f *exchangeFlags) sendSource(e *env, typ netcore.SockType) (payloadSource, error) {
 	given := 0
-	for _, s := range []*stringFlag{&f.sendText, &f.sendHex, &f.sendFile} {
+	for _, s := range []*stringFlag{&f.sendText, &f.sendHex, &f.sendFile, &f.snippet} {
 		if s.set {
 			given++
 		}
 	}
 	switch {
 	case given > 1:
-		return payloadSource{}, usagef("give only one of --send, --send-hex and --send-file")
+		return payloadSource{}, usagef("give only one of --send, --send-hex, --send-file and --snippet")
+	case f.expand && !f.sendText.set && !f.sendHex.set:
+		return payloadSource{}, usagef("--expand needs --send or --send-hex")
+	case f.snippetsFile.set && !f.snippet.set:
+		return payloadSource{}, usagef("--snippets needs --snippet")
 	case f.sendText.set:
-		return parsedSource("--send", payload.Text, f.sendText.value)
+		return parsedSource("--send", payload.Text, f.sendText.value, f.expand)
 	case f.sendHex.set:
-		return parsedSource("--send-hex", payload.Hex, f.sendHex.value)
+		return parsedSource("--send-hex", payload.Hex, f.sendHex.value, f.expand)
+	case f.snippet.set:
+		return f.snippetSource(e)
 	case f.sendFile.set:
 		src, err := fileSource(f.sendFile.value, e.stdin)
 		if err != nil || typ == netcore.SockStream {
@@ -58,7 +68,16 @@ func (f *exchangeFlags) sendSource(e *env, typ netcore.SockType) (payloadSource,
 	return payloadSource{}, nil
 }
 
-func parsedSource(flagName string, mode payload.Mode, s string) (payloadSource, error) {
+// parsedSource reads --send or --send-hex; with expand, as a template
+// whose placeholders are expanded at each send.
+func parsedSource(flagName string, mode payload.Mode, s string, expand bool) (payloadSource, error) {
+	if expand {
+		tpl, err := payload.ParseTemplate(mode, s)
+		if err != nil {
+			return payloadSource{}, inputf("bad %s: %v", flagName, err)
+		}
+		return payloadSource{given: true, template: tpl, size: -1}, nil
+	}
 	data, err := payload.Parse(mode, s)
 	if err != nil {
 		return payloadSource{}, inputf("bad %s: %v", flagName, err)
@@ -113,7 +132,7 @@ func fileErrorText(err error) string {
 // Reading follows the context, so that a blocked stdin does not hold up
 // Ctrl+C.
 func wholeDatagram(ctx context.Context, src payloadSource) (payloadSource, error) {
-	r, closeReader, err := src.open()
+	r, closeReader, err := src.open(nil)
 	if err != nil {
 		return payloadSource{}, err
 	}
@@ -141,12 +160,29 @@ func wholeDatagram(ctx context.Context, src payloadSource) (payloadSource, error
 	return bytesSource(all.Bytes()), nil
 }
 
+// bytes is the payload to send now: the template expanded anew (which
+// counts a send), or the bytes given.
+func (p payloadSource) bytes(x *payload.Expander) ([]byte, error) {
+	if p.template == nil {
+		return p.data, nil
+	}
+	data, err := x.Expand(p.template)
+	if err != nil {
+		return nil, inputf("cannot expand the payload: %v", err)
+	}
+	return data, nil
+}
+
 // open returns a reader of the payload and a function that closes what it
-// opened.
-func (p payloadSource) open() (io.Reader, func(), error) {
+// opened; a template is expanded with x.
+func (p payloadSource) open(x *payload.Expander) (io.Reader, func(), error) {
 	switch {
 	case p.path == "":
-		return bytes.NewReader(p.data), func() {}, nil
+		data, err := p.bytes(x)
+		if err != nil {
+			return nil, nil, err
+		}
+		return bytes.NewReader(data), func() {}, nil
 	case p.path == "-":
 		return p.stdin, func() {}, nil
 	}

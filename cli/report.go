@@ -17,28 +17,32 @@ import (
 
 	"sockbench/netcore"
 	"sockbench/safe"
+	"sockbench/snippets"
 	"sockbench/tlsinfo"
 )
 
 // reporter prints the events of connect and listen, one line each (a hex
 // dump may take several), as they happen.
 type reporter interface {
-	plan(ais []netcore.AddrInfo)                      // the list about to be tried
-	attempt(a netcore.Attempt)                        // a finished connection attempt
-	connected(a netcore.Attempt, total time.Duration) // the winning attempt
-	failed(err error)                                 // connect or listen gave up
-	listening(local netcore.Addr)                     // listen is bound
-	accepted(peer netcore.Addr)                       // listen accepted a connection
-	sent(n int, total int64)                          // part of the payload went out
-	unsent(n int, total int64)                        // part of what sent reported did not go after all
-	received(data []byte, total int64)                // bytes arrived on a connection
-	datagram(peer netcore.Addr, data []byte)          // a datagram arrived
-	closed(c closeSummary)                            // an exchange ended
-	pcapStarted(ps pcapStart)                         // --pcap captures, or cannot
-	pcapWritten(w pcapWritten)                        // the --pcap file is written
-	starttls(l tlsinfo.Line)                          // a line of a STARTTLS dialogue
-	handshake(r *tlsinfo.Report)                      // a TLS handshake ended: its steps, its result
-	certificate(c tlsinfo.CertInfo, generated bool)   // the certificate listen --tls serves
+	plan(ais []netcore.AddrInfo)                       // the list about to be tried
+	attempt(a netcore.Attempt)                         // a finished connection attempt
+	connected(a netcore.Attempt, total time.Duration)  // the winning attempt
+	failed(err error)                                  // connect or listen gave up
+	listening(local netcore.Addr)                      // listen is bound
+	accepted(peer netcore.Addr)                        // listen accepted a connection
+	sent(n int, total int64)                           // part of the payload went out
+	unsent(n int, total int64)                         // part of what sent reported did not go after all
+	autoSent(n int, total int64, rule int)             // part of an automatic reply (--reply) went out
+	autoAction(reason string, rule int)                // a rule closed or reset the connection
+	stepDone(s *snippets.Snippet, p snippets.Progress) // a step of --snippet ended well
+	received(data []byte, total int64)                 // bytes arrived on a connection
+	datagram(peer netcore.Addr, data []byte)           // a datagram arrived
+	closed(c closeSummary)                             // an exchange ended
+	pcapStarted(ps pcapStart)                          // --pcap captures, or cannot
+	pcapWritten(w pcapWritten)                         // the --pcap file is written
+	starttls(l tlsinfo.Line)                           // a line of a STARTTLS dialogue
+	handshake(r *tlsinfo.Report)                       // a TLS handshake ended: its steps, its result
+	certificate(c tlsinfo.CertInfo, generated bool)    // the certificate listen --tls serves
 }
 
 // outputFlags are the flags of connect and listen that choose the form of
@@ -134,6 +138,35 @@ func (p *plainReporter) unsent(n int, total int64) {
 	if p.traffic {
 		p.line("not sent after all: %d bytes (the write failed)", n)
 	}
+}
+
+func (p *plainReporter) autoSent(n int, total int64, rule int) {
+	if p.traffic {
+		p.line("sent %d bytes auto (rule %d)", n, rule)
+	}
+}
+
+func (p *plainReporter) autoAction(reason string, rule int) {
+	p.line("auto: %s (rule %d)", autoActionName(reason), rule)
+}
+
+// autoActionName is what a rule did, from the reason it ended the
+// exchange with: "close" or "reset".
+func autoActionName(reason string) string { return strings.TrimPrefix(reason, "auto-") }
+
+func (p *plainReporter) stepDone(s *snippets.Snippet, pr snippets.Progress) {
+	st := s.Steps[pr.Step]
+	what := fmt.Sprintf("%d bytes", len(pr.Data))
+	switch st.Kind {
+	case snippets.Wait:
+		what = fmt.Sprintf("matched %d bytes: %s", len(pr.Data), safe.Bytes(pr.Data[:min(len(pr.Data), 60)]))
+		if len(pr.Data) > 60 {
+			what += "..."
+		}
+	case snippets.Sleep:
+		what = st.Duration.String()
+	}
+	p.line("step %d/%d %s: %s", pr.Step+1, len(s.Steps), st.Kind, what)
 }
 
 func (p *plainReporter) received(data []byte, total int64) {
@@ -308,6 +341,23 @@ type bytesEvent struct {
 	Bytes int    `json:"bytes"`
 	Total *int64 `json:"total,omitempty"`
 	Data  string `json:"data,omitempty"`
+	Auto  bool   `json:"auto,omitempty"` // an automatic reply (--reply)
+	Rule  int    `json:"rule,omitempty"` // the rule that sent it
+}
+
+type stepEvent struct {
+	Event string `json:"event"`
+	Step  int    `json:"step"`
+	Of    int    `json:"of"`
+	Kind  string `json:"kind"`
+	Bytes int    `json:"bytes"`
+	Line  int    `json:"line,omitempty"`
+}
+
+type autoEvent struct {
+	Event  string `json:"event"`
+	Action string `json:"action"`
+	Rule   int    `json:"rule"`
 }
 
 type pcapEvent struct {
@@ -369,6 +419,19 @@ func (j *jsonReporter) sent(n int, total int64) {
 
 func (j *jsonReporter) unsent(n int, total int64) {
 	j.emit(unsentEvent{Event: "unsent", Bytes: n, Total: total})
+}
+
+func (j *jsonReporter) autoSent(n int, total int64, rule int) {
+	j.emit(bytesEvent{Event: "sent", Bytes: n, Total: &total, Auto: true, Rule: rule})
+}
+
+func (j *jsonReporter) autoAction(reason string, rule int) {
+	j.emit(autoEvent{Event: "auto", Action: autoActionName(reason), Rule: rule})
+}
+
+func (j *jsonReporter) stepDone(s *snippets.Snippet, p snippets.Progress) {
+	st := s.Steps[p.Step]
+	j.emit(stepEvent{Event: "step", Step: p.Step + 1, Of: len(s.Steps), Kind: st.Kind.String(), Bytes: len(p.Data), Line: st.Line})
 }
 
 func (j *jsonReporter) received(data []byte, total int64) {

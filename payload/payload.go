@@ -1,6 +1,9 @@
 // Package payload turns what a person types into the bytes to send: text
 // with escapes, or tolerant hex. The command line and the workbench's send
 // line both use it, so the same input means the same bytes everywhere.
+// Templates (ParseTemplate) add placeholders expanded at each send, such
+// as a counter or a length prefix; patterns (ParsePattern) are what a
+// person types to wait for or to answer.
 package payload
 
 import (
@@ -44,8 +47,9 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("%s at offset %d", e.Msg, e.Offset) }
 
 // ParseText reads text in which \r, \n, \t, \0, \\ and \xNN (two hex
-// digits) stand for their bytes. Any other backslash sequence is an error,
-// so that a typo never sends something unintended.
+// digits) stand for their bytes, and \{ for a brace (which only matters
+// where placeholders are read, see ParseTemplate). Any other backslash
+// sequence is an error, so that a typo never sends something unintended.
 func ParseText(s string) ([]byte, error) {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
@@ -68,6 +72,8 @@ func ParseText(s string) ([]byte, error) {
 			out = append(out, 0)
 		case '\\':
 			out = append(out, '\\')
+		case '{':
+			out = append(out, '{')
 		case 'x':
 			if i+3 >= len(s) {
 				return nil, &Error{i, `\x needs two hex digits`}
@@ -80,7 +86,7 @@ func ParseText(s string) ([]byte, error) {
 			out = append(out, hi<<4|lo)
 			i += 2
 		default:
-			return nil, &Error{i, fmt.Sprintf(`unknown escape "\%c" (use \r \n \t \0 \\ \xNN)`, e)}
+			return nil, &Error{i, fmt.Sprintf(`unknown escape "\%c" (use \r \n \t \0 \\ \xNN \{)`, e)}
 		}
 		i++
 	}
