@@ -139,7 +139,7 @@ keys Enter
 wait_for "68 65 6c 6c 6f 2c"
 text 'GET / HTTP/1.1\r\nHost: example.org\r\n'
 keys Enter
-wait_for "Host: example"
+wait_for "sent 37 bytes"
 keys C-t
 text '00 01 02 7f 80 fe ff 1b 5b 32 4a 07 09 0a 20 41'
 keys Enter
@@ -151,7 +151,7 @@ shoot hex
 # 3. The options view of that connection.
 keys Escape
 sleep 0.2 # let the terminal tell a lone Escape from a key sequence
-keys BTab
+keys BTab BTab
 wait_for "l listen"
 keys o
 wait_for "TCP_NODELAY"
@@ -172,7 +172,7 @@ shoot syscalls
 # 5. A listener with two accepted clients.
 start --no-lab
 wait_for "╭─ Sockets"
-keys Tab Tab Tab
+keys Tab Tab
 wait_for "l listen"
 keys l
 wait_for "listen on"
@@ -199,8 +199,68 @@ keys Enter
 wait_for "200 OK"
 keys Escape
 sleep 0.2
-keys BTab
+keys BTab BTab
 wait_for "l listen"
 shoot listener
+
+# down N: press Down N times (to pick a lab row).
+down() { for _ in $(seq "$1"); do keys Down; done; }
+
+# 6. The wire view of a connection to the lab's echo, captured from
+# before its SYN: the handshake, the data both ways, among the system
+# calls. Capturing needs CAP_NET_RAW (root, or setcap on the binary).
+start --capture-packets
+wait_for "echo/tcp"
+keys Enter
+wait_for "1 row in"
+keys c
+wait_for "▶ SYN  ◀ SYN ACK  ▶ ACK"
+text 'hello\r\n'
+keys Enter
+wait_for "#1: sent"
+keys Escape
+sleep 0.2
+keys v v
+wait_for "◀ PSH ACK"
+shoot wire
+
+# 7. STARTTLS by hand with the lab's SMTP service, in the text view: the
+# plaintext dialogue, the upgrade, the lines inside TLS.
+start
+wait_for "echo/tcp"
+down 30 # smtp-starttls on 127.0.0.1
+keys Enter
+wait_for "1 row in"
+keys c
+wait_for "type and press enter"
+keys Escape
+sleep 0.2
+keys v Enter
+text 'EHLO workbench'
+keys Enter
+wait_for "250 STARTTLS"
+text 'STARTTLS'
+keys Enter
+wait_for "ready to start TLS"
+keys Escape
+sleep 0.2
+keys BTab BTab
+wait_for "l listen"
+keys t
+wait_for "TLS client on"
+keys Enter
+wait_for "TLS established"
+keys Enter
+text 'EHLO again, inside TLS'
+keys Enter
+wait_for "greets you, in TLS"
+shoot starttls
+
+# 8. The handshake view of that connection: the steps, the chain.
+keys Escape
+sleep 0.2
+keys H
+wait_for "TLS handshake ·"
+shoot handshake
 
 echo "done: $(ls "$OUT"/*.png | wc -l) screenshots in $OUT"
