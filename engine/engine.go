@@ -126,6 +126,7 @@ func (e *Engine) add(s *netcore.Socket, role Role, parent *Sock, trace *Trace) *
 	if role != RoleListener {
 		// Made before the socket is announced: Send may come at once.
 		k.sendCh = make(chan sendReq, sendQueueLen)
+		k.room = make(chan struct{}, 1)
 	}
 	e.open = append(e.open, k)
 	return k
@@ -178,6 +179,40 @@ func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
 		k.noteLocked("we shut down reading and writing (SHUT_RDWR)")
 	}
 	return nil
+}
+
+// SendWait is Send for a sender that may wait: while the socket's queue
+// is full it waits for room (or for ctx, or the socket's close) instead of
+// failing. A repetition or a snippet sends this way.
+func (e *Engine) SendWait(ctx context.Context, k *Sock, data []byte, to netcore.Addr) error {
+	for {
+		err := e.Send(k, data, to)
+		if !errors.Is(err, ErrSendQueueFull) {
+			return err
+		}
+		select {
+		case <-k.room:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-k.ctx.Done():
+			return fmt.Errorf("#%d is closed", k.id)
+		}
+	}
+}
+
+// Note records something that happened to the socket in its capture,
+// with the kernel's TCP state after it: an automatic reply, a snippet's
+// step.
+func (e *Engine) Note(k *Sock, text string) { k.note(text) }
+
+// Reset aborts a connection: SO_LINGER 0, then close, so that the peer
+// gets a RST instead of a FIN and what was not sent is thrown away.
+func (e *Engine) Reset(k *Sock) error {
+	if err := k.s.SetOptionString("SO_LINGER", "on,0"); err != nil {
+		return err
+	}
+	k.note("we reset the connection (SO_LINGER 0, then close): the peer gets RST")
+	return e.CloseSock(k)
 }
 
 // CloseSock stops a socket's goroutines and closes it. A UNIX listener's

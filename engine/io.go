@@ -159,6 +159,10 @@ func (e *Engine) writeLoop(k *Sock) {
 		case <-k.ctx.Done():
 			return
 		case req := <-k.sendCh:
+			select {
+			case k.room <- struct{}{}:
+			default:
+			}
 			e.sendOne(k, req)
 		default:
 			k.mu.Lock()

@@ -57,6 +57,7 @@ type Sock struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	sendCh chan sendReq
+	room   chan struct{} // a token each time the writer took a request
 	// shutRead is set before we shut down reading, so that the reader
 	// tells our end of reading from the peer's.
 	shutRead atomic.Bool

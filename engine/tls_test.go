@@ -112,35 +112,3 @@ func TestStartTLSAgainstPlaintext(t *testing.T) {
 		t.Errorf("send after the failure: %v", err)
 	}
 }
-
-// TestTap: a tap sees each received piece, in order, after the capture
-// has it, and nothing after untap.
-func TestTap(t *testing.T) {
-	e, c := newEngine(t)
-	client, server := connectedPair(t, e, c)
-	got := make(chan string, 16)
-	untap := server.Tap(func(data []byte) {
-		var b strings.Builder
-		b.Write(data)
-		if server.Store().Stats().RxBytes == 0 {
-			b.WriteString(" (before the capture)")
-		}
-		got <- b.String()
-	})
-	if err := e.Send(client, []byte("one"), netcore.Addr{}); err != nil {
-		t.Fatal(err)
-	}
-	if s := <-got; s != "one" {
-		t.Fatalf("tap saw %q", s)
-	}
-	untap()
-	if err := e.Send(client, []byte("two"), netcore.Addr{}); err != nil {
-		t.Fatal(err)
-	}
-	waitStore(t, server.Store(), capture.Received, []byte("onetwo"))
-	select {
-	case s := <-got:
-		t.Errorf("after untap the tap saw %q", s)
-	default:
-	}
-}
