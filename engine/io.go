@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -94,7 +95,7 @@ func (e *Engine) takeReady(k *Sock) (ended bool, err error) {
 		peer = from.String()
 	}
 	k.duplex.Received(func() { k.store.Append(capture.Received, at, peer, data) })
-	k.tell(data)
+	k.tell(data, nil)
 	e.hub.post(Traffic{Sock: k})
 	return false, nil
 }
@@ -132,6 +133,9 @@ func (e *Engine) readFailed(k *Sock, ctx context.Context, err error) (ended bool
 		st.ReadShut = st.ReadShut || stopped
 	})
 	k.note(receiveNote(err, dgram))
+	if stopped {
+		k.tell(nil, err)
+	}
 	e.hub.post(ReceiveFailed{Sock: k, Err: err, Stopped: stopped})
 	return stopped
 }
@@ -147,6 +151,7 @@ func (e *Engine) endOfStream(k *Sock) {
 		k.update(func(st *Status) { st.EOF, st.ReadShut = true, true })
 		k.note("end of stream: the peer shut down its sending side (FIN)")
 	}
+	k.tell(nil, io.EOF)
 	e.hub.post(EOF{Sock: k, Ours: ours})
 }
 

@@ -16,7 +16,7 @@ func TestTap(t *testing.T) {
 	e, c := newEngine(t)
 	client, server := connectedPair(t, e, c)
 	got := make(chan string, 16)
-	untap := server.Tap(func(data []byte) {
+	untap := server.Tap(func(data []byte, _ error) {
 		var b strings.Builder
 		b.Write(data)
 		if server.Store().Stats().RxBytes == 0 {

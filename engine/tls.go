@@ -200,7 +200,7 @@ func (e *Engine) readTLS(k *Sock, ctx context.Context, st *tlsState) (ended bool
 	if n > 0 {
 		data := st.buf[:n]
 		k.duplex.Received(func() { k.store.Append(capture.Received, at, "", data) })
-		k.tell(data)
+		k.tell(data, nil)
 		e.hub.post(Traffic{Sock: k})
 	}
 	switch {

@@ -41,6 +41,8 @@ type common struct {
 	// hosts are the host names typed for the sockets connected to them,
 	// the names TLS verifies.
 	hosts map[*engine.Sock]string
+	// snippetsPath is the snippets file; "" is the user's.
+	snippetsPath string
 
 	// selected is the sockets panel's selection: the socket the hex view
 	// shows and the send line sends on. Only the sockets panel sets it.

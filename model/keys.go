@@ -72,6 +72,9 @@ type HexKeys struct {
 // "delete to the start" key.
 type SendKeys struct {
 	Send, HistPrev, HistNext, Mode, Ending, Leave, ToDest, FromDest, Clear, Reply key.Binding
+	// Snippets, Record, AddWait and Replay work with snippets; Repeat
+	// sends the line again and again.
+	Snippets, Record, AddWait, Replay, Repeat key.Binding
 }
 
 // OptionsKeys are the options view's; Submit and Cancel apply while a
@@ -183,6 +186,11 @@ func DefaultKeyMap() *KeyMap {
 			FromDest: bind("enter/tab", "back to the data", "enter", "tab"),
 			Clear:    bind("ctrl+u", "clear to start", "ctrl+u"),
 			Reply:    bind("ctrl+r", "reply to the last sender (UDP)", "ctrl+r"),
+			Snippets: bind("ctrl+o", "snippets", "ctrl+o"),
+			Record:   bind("ctrl+x", "record a snippet / save it", "ctrl+x"),
+			AddWait:  bind("ctrl+g", "add a wait (recording)", "ctrl+g"),
+			Replay:   bind("f5", "run the last snippet again", "f5"),
+			Repeat:   bind("ctrl+y", "repeat the line", "ctrl+y"),
 		},
 		Options: OptionsKeys{
 			Toggle: bind("space", "toggle", "space"),

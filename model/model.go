@@ -32,6 +32,9 @@ type Config struct {
 	// (connects from before the first SYN, listeners and UDP sockets from
 	// their bind); W turns it on or off for the next connect.
 	CapturePackets bool
+	// SnippetsPath is the snippets file; "" is the user's
+	// (os.UserConfigDir()/sockbench/snippets).
+	SnippetsPath string
 	// StartLab starts the lab services; nil means no lab (--no-lab).
 	StartLab func(ctx context.Context) (Lab, error)
 	// Now is the clock (tests); nil is time.Now.
@@ -83,6 +86,8 @@ func New(cfg Config) *Model {
 		engine:  engine.New(engine.Config{CaptureLimit: cfg.CaptureLimit, CapturePackets: cfg.CapturePackets}),
 		tasks:   newTasks(),
 		hosts:   map[*engine.Sock]string{},
+
+		snippetsPath: cfg.SnippetsPath,
 	}
 	c.theme, c.styles = styleFor(cfg.Theme, cfg.NoColor)
 	// The lab is where a newcomer starts; without it, the resolve panel.
@@ -311,7 +316,7 @@ func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
 
 // busies are the components that can be running something.
 func (m *Model) busies() []busy {
-	list := []busy{m.res, m.att, m.hex}
+	list := []busy{m.res, m.att, m.hex, m.send}
 	if b, ok := m.overlay.(busy); ok {
 		list = append(list, b)
 	}

@@ -102,15 +102,8 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // escape cancels what runs, or clears the status line.
 func (m *Model) escape() tea.Cmd {
-	if m.running() != "" {
-		what := "resolution"
-		switch {
-		case m.att.Busy():
-			what = "connect"
-		case m.hex.Busy():
-			what = "search"
-		}
-		return tea.Batch(m.broadcast(cancelMsg{}), m.c.warn("cancelling the "+what+"…"))
+	if running := m.running(); running != "" {
+		return tea.Batch(m.broadcast(cancelMsg{}), m.c.warn("stopping: "+running+"…"))
 	}
 	m.c.status = ""
 	return nil

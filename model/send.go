@@ -45,6 +45,11 @@ type sendPanel struct {
 	// holds now.
 	drafts map[*engine.Sock]sendDraft
 	on     *engine.Sock
+	// expanders expand placeholders for each socket ({n} counts its
+	// sends); shared serves the preview with no socket selected.
+	expanders map[*engine.Sock]*payload.Expander
+	shared    payload.Expander
+	scripts   scripting
 }
 
 // sendDraft is the send line of one socket.
@@ -58,10 +63,11 @@ const (
 
 func newSendPanel(c *common) *sendPanel {
 	p := &sendPanel{
-		c:      c,
-		input:  newInput(c.styles, textPlaceholder, 1<<20),
-		dest:   newInput(c.styles, "127.0.0.1:9", 300),
-		drafts: map[*engine.Sock]sendDraft{},
+		c:         c,
+		input:     newInput(c.styles, textPlaceholder, 1<<20),
+		dest:      newInput(c.styles, "127.0.0.1:9", 300),
+		drafts:    map[*engine.Sock]sendDraft{},
+		expanders: map[*engine.Sock]*payload.Expander{},
 	}
 	p.input.Prompt = "› "
 	p.input.KeyMap.DeleteBeforeCursor = c.keys.Send.Clear
@@ -119,16 +125,38 @@ func (p *sendPanel) showDest() bool {
 	return e != nil && !e.Status().Closed && e.IsDgram() && !e.Connected()
 }
 
-// preview parses the send line as enter would send it.
-func (p *sendPanel) preview() ([]byte, error) {
-	data, err := payload.Parse(p.mode, p.input.Value())
-	if err != nil {
-		return nil, err
-	}
+// template is the send line as enter would send it: the line, with its
+// line ending in text mode, its placeholders not yet expanded.
+func (p *sendPanel) template() (*payload.Template, error) {
+	src := p.input.Value()
 	if p.mode == payload.Text {
-		data = append(data, endings[p.ending].bytes...)
+		src += payload.EscapeTemplate([]byte(endings[p.ending].bytes))
 	}
-	return data, nil
+	return payload.ParseTemplate(p.mode, src)
+}
+
+// expander is the placeholders' expander of socket k.
+func (p *sendPanel) expander(k *engine.Sock) *payload.Expander {
+	if k == nil {
+		return &p.shared
+	}
+	x, ok := p.expanders[k]
+	if !ok {
+		x = &payload.Expander{}
+		p.expanders[k] = x
+	}
+	return x
+}
+
+// preview is the bytes enter would send now, placeholders expanded as
+// they would be now (without counting a send).
+func (p *sendPanel) preview() ([]byte, bool, error) {
+	t, err := p.template()
+	if err != nil {
+		return nil, false, err
+	}
+	data, err := p.expander(p.c.selected).PreviewBytes(t)
+	return data, t.HasPlaceholders(), err
 }
 
 // disabled says why the selected socket cannot send now, or "".
@@ -162,6 +190,8 @@ func (p *sendPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.c.info("line ending " + endings[p.ending].name + " (text mode)"), true
 	case key.Matches(msg, k.Reply):
 		return p.replyToLast(), true
+	case key.Matches(msg, k.Snippets, k.Record, k.AddWait, k.Replay, k.Repeat):
+		return p.scriptKey(msg)
 	case p.destFocused:
 		if key.Matches(msg, k.FromDest) {
 			p.destFocused = false
@@ -301,6 +331,12 @@ func (p *sendPanel) Update(msg tea.Msg) tea.Cmd {
 		}
 	case scrollMsg:
 		return p.c.emit(hexScrollMsg(msg))
+	case jobDoneMsg:
+		return p.jobDone(msg)
+	case cancelMsg:
+		if p.scripts.job != nil {
+			p.scripts.job.cancel()
+		}
 	}
 	return nil
 }
@@ -315,19 +351,20 @@ func (p *sendPanel) send() tea.Cmd {
 		return p.c.fail("nothing sent: " + why)
 	}
 	e := p.c.selected
-	data, err := p.preview()
+	t, err := p.template()
+	var data []byte
+	if err == nil {
+		data, err = p.expander(e).Expand(t)
+	}
 	if err != nil {
 		return p.c.fail("nothing sent: " + err.Error())
 	}
 	if len(data) == 0 {
 		return p.c.info("nothing to send: the line is empty and the line ending is none")
 	}
-	var to netcore.Addr
-	if e.IsDgram() && !e.Connected() {
-		to, err = netcore.ParseAddr(strings.TrimSpace(p.dest.Value()))
-		if err != nil {
-			return p.c.fail("nothing sent: destination: " + errText(err) + " (shift+tab reaches the field)")
-		}
+	to, err := p.destination(e)
+	if err != nil {
+		return p.c.fail("nothing sent: " + err.Error())
 	}
 	if err := p.c.engine.Send(e, data, to); err != nil {
 		if errors.Is(err, engine.ErrSendQueueFull) {
@@ -336,8 +373,22 @@ func (p *sendPanel) send() tea.Cmd {
 		return p.c.fail("nothing sent: " + err.Error())
 	}
 	p.remember(p.input.Value())
+	p.scripts.recordSend(t)
 	p.input.SetValue("")
 	return tea.Batch(p.c.emit(followMsg{sock: e}), p.c.info(fmt.Sprintf("sending %d bytes on #%d…", len(data), e.ID())))
+}
+
+// destination is where sends on e go: its peer (the zero Addr), or for an
+// unconnected datagram socket the destination field.
+func (p *sendPanel) destination(e *engine.Sock) (netcore.Addr, error) {
+	if !e.IsDgram() || e.Connected() {
+		return netcore.Addr{}, nil
+	}
+	to, err := netcore.ParseAddr(strings.TrimSpace(p.dest.Value()))
+	if err != nil {
+		return to, fmt.Errorf("destination: %s (shift+tab reaches the field)", errText(err))
+	}
+	return to, nil
 }
 
 // remember adds a sent line to the history.
@@ -372,13 +423,14 @@ func (p *sendPanel) View(w, h int, focused bool) string {
 		v.Dest = p.dest.View()
 	}
 	if v.Disabled == "" {
-		data, err := p.preview()
+		data, placeholders, err := p.preview()
 		if err != nil {
 			v.Err = err.Error()
 		} else {
-			v.Preview, v.HasPreview = data, true
+			v.Preview, v.HasPreview, v.Placeholders = data, true, placeholders
 		}
 	}
+	v.Job, v.Recording = p.scripts.jobText(), p.scripts.recordingText()
 	return ui.RenderSend(p.c.styles, v, w, h, focused)
 }
 
@@ -388,6 +440,7 @@ func (p *sendPanel) Help() contextKeys {
 		short: []key.Binding{k.Send, k.Mode, k.Ending, k.HistPrev, k.HistNext, k.Leave, g.NextPanel, g.HelpAnywhere, g.ForceQuit},
 		full: [][]key.Binding{
 			{k.Send, k.HistPrev, k.HistNext, k.Mode, k.Ending, k.Clear, k.ToDest, k.FromDest, k.Reply, k.Leave},
+			{k.Snippets, k.Record, k.AddWait, k.Replay, k.Repeat},
 		},
 	}
 }

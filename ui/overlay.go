@@ -157,3 +157,9 @@ func RenderSyscalls(s *Styles, title string, v SyscallsView, w, h int) string {
 	}
 	return s.box(w, h, "System calls · "+safe.Text(title), s.Muted.Render(info), note, true, body)
 }
+
+// RenderPicker draws a picker overlay (the snippets) around body, the
+// list's view.
+func RenderPicker(s *Styles, title, body string, w, h int) string {
+	return s.box(w, h, title, s.Muted.Render("enter runs · / filters · esc closes"), "", true, strings.Split(body, "\n"))
+}

@@ -27,13 +27,23 @@ func RenderSend(s *Styles, v SendView, w, h int, focused bool) string {
 		line2 = s.Subtle.Render("type text (\\r \\n \\t \\0 \\\\ \\xNN) or hex (ctrl+t); enter alone sends the line ending: ") +
 			s.Muted.Render(HexString(v.Preview, 8))
 	case v.HasPreview:
-		hexs := HexString(v.Preview, 64)
-		line2 = s.Muted.Render("enter sends "+plural(len(v.Preview), "byte")+": ") + s.Text.Render(hexs)
+		what := "enter sends " + plural(len(v.Preview), "byte")
+		if v.Placeholders {
+			what += ", placeholders as of now"
+		}
+		line2 = s.Muted.Render(what+": ") + s.Text.Render(HexString(v.Preview, 64))
 	default:
 		line2 = s.Subtle.Render("type text (\\r \\n \\t \\0 \\\\ \\xNN) or hex; enter sends")
 	}
 	info := s.Muted.Render(v.Mode + " (ctrl+t) · ending " + v.Ending + " (ctrl+l) · ↑↓ history")
-	return s.box(w, h, "Send", info, "", focused, []string{line1, line2})
+	var note []string
+	if v.Recording != "" {
+		note = append(note, s.Error.Render("● "+safe.Text(v.Recording)))
+	}
+	if v.Job != "" {
+		note = append(note, s.Info.Render(safe.Text(v.Job)+" · esc stops"))
+	}
+	return s.box(w, h, "Send", info, strings.Join(note, s.Muted.Render(" · ")), focused, []string{line1, line2})
 }
 
 // HexString writes p as lowercase pairs separated by spaces, at most limit

@@ -178,6 +178,12 @@ type SendView struct {
 	Disabled     string // why nothing can be sent now
 	Focused      bool
 	DestFocused  bool
+	// Placeholders says the preview has placeholders expanded as they
+	// would be now ({n}, {time}, random bytes differ at the send).
+	Placeholders bool
+	// Job is what runs from the send line (a snippet, a repetition with
+	// its count); Recording, when set, the snippet being recorded.
+	Job, Recording string
 }
 
 // StatusView is the status line: a message, or a prompt.
