@@ -164,7 +164,7 @@ func (p *sendPanel) openSnippets() tea.Cmd {
 		if n > 1 {
 			more = fmt.Sprintf(" (and %d more)", n-1)
 		}
-		return p.c.warn(fmt.Sprintf("%s: line %d: %s: skipped%s", path, pr.Line, pr.Msg, more))
+		return p.c.warn(fmt.Sprintf("line %d skipped: %s%s (in %s)", pr.Line, pr.Msg, more, path))
 	}
 	return nil
 }
@@ -195,11 +195,17 @@ func (p *sendPanel) runSnippet(s snippets.Snippet) tea.Cmd {
 		})
 		defer untap()
 		conn := engineConn{eng: eng, k: k, to: to, feed: feed}
-		return snippets.Run(ctx, s, conn, x, func(pr snippets.Progress) {
+		err := snippets.Run(ctx, s, conn, x, func(pr snippets.Progress) {
 			if pr.Done && s.Steps[pr.Step].Kind == snippets.Wait {
 				eng.Note(k, fmt.Sprintf("snippet %s, step %d: %s came", s.Name, pr.Step+1, s.Steps[pr.Step].Pattern.Source()))
 			}
 		})
+		end := "done"
+		if err != nil {
+			end = errText(err)
+		}
+		eng.Note(k, fmt.Sprintf("snippet %s: %s", s.Name, end))
+		return err
 	}))
 }
 

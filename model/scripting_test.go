@@ -146,7 +146,7 @@ func TestMalformedSnippetsFile(t *testing.T) {
 	d := newDriver(t, Config{SnippetsPath: path}, 150, 50)
 	d.m.setFocus(ui.PanelSend, true)
 	d.key("ctrl+o")
-	if !strings.Contains(d.m.c.status, path+": line 2: ") || !strings.Contains(d.m.c.status, "skipped") {
+	if !strings.HasPrefix(d.m.c.status, "line 2 skipped: ") || !strings.HasSuffix(d.m.c.status, "(in "+path+")") {
 		t.Errorf("status %q", d.m.c.status)
 	}
 	if !d.screenHas("good") || d.screenHas("bad ") {
