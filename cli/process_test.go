@@ -88,29 +88,31 @@ func TestPipeThroughEcho(t *testing.T) {
 	}
 }
 
-// TestListenSurvivesEMFILE runs out of file descriptors in the listener:
-// its limit is lowered (prlimit) to what it has open plus one. The second
-// client's accept fails with EMFILE; listen must report it, wait, and
-// accept that client once the first one's descriptor is free.
+// TestListenSurvivesEMFILE runs out of file descriptors in the listener.
+// Once it has accepted a first client (so that everything it keeps open,
+// the runtime's poller included, is open), its limit is lowered
+// (prlimit) to its lowest free descriptor number: the second client's
+// accept fails with EMFILE; listen must report it, wait, and accept that
+// client once the first one's descriptor is free.
 func TestListenSurvivesEMFILE(t *testing.T) {
 	c := startChild(t, nil, "listen", "--json", "--concurrent", "--read-timeout", "0", "127.0.0.1:0")
 	var ev struct{ Address string }
 	if err := json.Unmarshal([]byte(c.stdout.waitLine(t, `{"event":"listening"`)), &ev); err != nil {
 		t.Fatal(err)
 	}
-	fds, err := os.ReadDir("/proc/" + strconv.Itoa(c.cmd.Process.Pid) + "/fd")
-	if err != nil {
-		t.Skipf("cannot count the child's descriptors: %v", err)
-	}
-	limit := unix.Rlimit{Cur: uint64(len(fds) + 1), Max: uint64(len(fds) + 1)}
-	if err := unix.Prlimit(c.cmd.Process.Pid, unix.RLIMIT_NOFILE, &limit, nil); err != nil {
-		t.Skipf("cannot lower the child's RLIMIT_NOFILE: %v", err)
-	}
 	first, err := net.Dial("tcp4", ev.Address)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.stdout.waitContains(t, `{"conn":1,"event":"accepted"`)
+	free, err := lowestFreeFD(c.cmd.Process.Pid)
+	if err != nil {
+		t.Skipf("cannot read the child's descriptors: %v", err)
+	}
+	limit := unix.Rlimit{Cur: uint64(free), Max: uint64(free)}
+	if err := unix.Prlimit(c.cmd.Process.Pid, unix.RLIMIT_NOFILE, &limit, nil); err != nil {
+		t.Skipf("cannot lower the child's RLIMIT_NOFILE: %v", err)
+	}
 	second, err := net.Dial("tcp4", ev.Address) // the kernel's queue takes it
 	if err != nil {
 		t.Fatal(err)
@@ -123,6 +125,26 @@ func TestListenSurvivesEMFILE(t *testing.T) {
 	if code := c.wait(t); code != exitOK {
 		t.Errorf("status %d after Ctrl+C; stderr %q", code, c.stderr)
 	}
+}
+
+// lowestFreeFD is the lowest descriptor number process pid has not open:
+// the one its next open would get.
+func lowestFreeFD(pid int) (int, error) {
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return 0, err
+	}
+	open := make(map[int]bool, len(entries))
+	for _, e := range entries {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			open[n] = true
+		}
+	}
+	free := 0
+	for open[free] {
+		free++
+	}
+	return free, nil
 }
 
 // countingWriter counts the lines written that contain a string.
