@@ -354,8 +354,11 @@ func (p *attemptsPanel) Help() contextKeys {
 }
 
 // attemptSegments picks an attempt's own segments from its run's capture:
-// those to its address, from its local port once known, until the attempt
-// ended (a connection's later traffic is the wire view's).
+// those to its address, from its local port once known, up to the ACK that
+// completes the handshake (a connection's later traffic is the wire
+// view's). The cut goes by the segments' meaning, not their times: a
+// capture's first packets may be stamped when read rather than when sent
+// (the kernel turns its packet timestamps on a moment after asking).
 func attemptSegments(segs []wire.Segment, r attemptRow) []wire.Segment {
 	if r.ai.Addr.Family() != netcore.FamilyInet && r.ai.Addr.Family() != netcore.FamilyInet6 {
 		return nil
@@ -365,15 +368,9 @@ func attemptSegments(segs []wire.Segment, r attemptRow) []wire.Segment {
 		local = r.local.AddrPort()
 	}
 	own := engine.FlowSegments(segs, local, r.ai.Addr.AddrPort())
-	if !r.finished {
-		return own
-	}
-	// The kernel stamps a packet before the call that waits for it wakes;
-	// the slack covers the two clocks' granularity.
-	end := r.start.Add(r.elapsed + time.Millisecond)
 	for i, s := range own {
-		if s.Time.After(end) {
-			return own[:i]
+		if s.Event == wire.EventEstablished {
+			return own[:i+1]
 		}
 	}
 	return own

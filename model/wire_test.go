@@ -194,3 +194,29 @@ func TestSegmentTrail(t *testing.T) {
 		}
 	}
 }
+
+// TestAttemptSegmentsEndAtTheHandshake: an attempt's trail is its own
+// flow up to the ACK that completes the handshake, whatever the packets'
+// times say (the first ones of a capture may be stamped late), and
+// without the connection's data that follows.
+func TestAttemptSegmentsEndAtTheHandshake(t *testing.T) {
+	local, remote := netip.MustParseAddrPort("127.0.0.1:40000"), netip.MustParseAddrPort("127.0.0.1:7")
+	other := netip.MustParseAddrPort("127.0.0.1:40001")
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	late := start.Add(time.Second) // long after the attempt's 300µs
+	seg := func(src, dst netip.AddrPort, dir wire.Dir, flags wire.Flags, ev wire.Event, n int) wire.Segment {
+		return wire.Segment{Time: late, Src: src, Dst: dst, Dir: dir, Proto: wire.TCP, Flags: flags, Event: ev, Len: n}
+	}
+	segs := []wire.Segment{
+		seg(other, remote, wire.Out, wire.SYN, wire.EventSYN, 0), // another attempt's
+		seg(local, remote, wire.Out, wire.SYN, wire.EventSYN, 0),
+		seg(remote, local, wire.In, wire.SYN|wire.ACK, wire.EventSYNACK, 0),
+		seg(local, remote, wire.Out, wire.ACK, wire.EventEstablished, 0),
+		seg(local, remote, wire.Out, wire.PSH|wire.ACK, wire.EventNone, 5),
+	}
+	r := attemptRow{ai: netcore.AddrInfo{Addr: netcore.AddrFromAddrPort(remote)}, started: true, finished: true,
+		result: netcore.ResultConnected, start: start, elapsed: 300 * time.Microsecond, local: netcore.AddrFromAddrPort(local)}
+	if got, want := segmentTrail(attemptSegments(segs, r)), "▶ SYN  ◀ SYN ACK  ▶ ACK"; got != want {
+		t.Errorf("trail %q, want %q", got, want)
+	}
+}
