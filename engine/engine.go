@@ -185,8 +185,30 @@ func (e *Engine) Shutdown(k *Sock, how netcore.ShutHow) error {
 // is full it waits for room (or for ctx, or the socket's close) instead of
 // failing. A repetition or a snippet sends this way.
 func (e *Engine) SendWait(ctx context.Context, k *Sock, data []byte, to netcore.Addr) error {
+	return e.sendWaiting(ctx, k, sendReq{data: data, to: to})
+}
+
+// SendAndWait sends data and waits until it went (or failed), in order
+// with the socket's other sends: for an automatic reply that a close
+// follows.
+func (e *Engine) SendAndWait(ctx context.Context, k *Sock, data []byte, to netcore.Addr) error {
+	done := make(chan error, 1)
+	if err := e.sendWaiting(ctx, k, sendReq{data: data, to: to, done: done}); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-k.ctx.Done():
+		return fmt.Errorf("#%d was closed before the bytes went", k.id)
+	}
+}
+
+func (e *Engine) sendWaiting(ctx context.Context, k *Sock, req sendReq) error {
 	for {
-		err := e.Send(k, data, to)
+		err := e.queue(k, req)
 		if !errors.Is(err, ErrSendQueueFull) {
 			return err
 		}
@@ -310,6 +332,11 @@ var ErrSendQueueFull = fmt.Errorf("%d sends are already waiting (the peer is not
 // unconnected datagram socket; a Sent event reports how it went. It
 // never waits.
 func (e *Engine) Send(k *Sock, data []byte, to netcore.Addr) error {
+	return e.queue(k, sendReq{data: data, to: to})
+}
+
+// queue queues a send request and makes sure a writer runs.
+func (e *Engine) queue(k *Sock, req sendReq) error {
 	if k.sendCh == nil {
 		return errors.New("a listener sends nothing")
 	}
@@ -321,7 +348,7 @@ func (e *Engine) Send(k *Sock, data []byte, to netcore.Addr) error {
 		return fmt.Errorf("#%d is shaking hands (TLS): send once the handshake is over", k.id)
 	}
 	select {
-	case k.sendCh <- sendReq{data: data, to: to}:
+	case k.sendCh <- req:
 	default:
 		return ErrSendQueueFull
 	}

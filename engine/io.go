@@ -22,6 +22,7 @@ const sendQueueLen = 64
 type sendReq struct {
 	data []byte
 	to   netcore.Addr
+	done chan<- error // told how the send went, when someone waits for it
 }
 
 // readLoop receives until the end of the stream, a failure that ends it,
@@ -200,6 +201,9 @@ func (e *Engine) sendOne(k *Sock, req sendReq) {
 		k.update(func(st *Status) { st.LastErr = err })
 		k.note(sendNote(err, n, len(req.data)))
 	}
+	if req.done != nil {
+		req.done <- err
+	}
 	e.hub.post(Sent{Sock: k, N: n, Total: len(req.data), Err: err, Destination: req.to})
 	if n > 0 {
 		e.hub.post(Traffic{Sock: k})
@@ -272,6 +276,12 @@ func (e *Engine) adopt(l *Sock, accepted <-chan *netcore.Socket) {
 			k.packets = p.use()
 		}
 		l.update(func(st *Status) { st.Accepted++ })
+		l.mu.Lock()
+		onAccept := l.onAccept
+		l.mu.Unlock()
+		if onAccept != nil {
+			onAccept(k)
+		}
 		e.hub.post(Accepted{Listener: l, Sock: k})
 		e.start(k)
 	}

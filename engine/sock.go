@@ -69,6 +69,9 @@ type Sock struct {
 	packets *Packets  // the packet capture, nil when none was asked for
 	tls     *tlsState // TLS, once a handshake started
 	taps    []*tap    // who is told of each received piece
+	// onAccept, on a listener, is called with each connection it accepts,
+	// before the connection's reader starts.
+	onAccept func(k *Sock)
 	// readMu is held by the reader while it reads the socket itself, so
 	// that a TLS handshake starts only once no such read is under way.
 	readMu sync.Mutex

@@ -36,6 +36,16 @@ func (k *Sock) Tap(f func(data []byte, end error)) (untap func()) {
 	}
 }
 
+// OnAccept has f called with each connection the listener l accepts from
+// now on, before its reader starts: a Tap made then misses none of its
+// bytes (canned replies answer this way). f runs on the engine's
+// goroutine and must be quick; nil stops the calls.
+func (e *Engine) OnAccept(l *Sock, f func(k *Sock)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.onAccept = f
+}
+
 // tell gives data, or the end of reading, to the socket's taps.
 func (k *Sock) tell(data []byte, end error) {
 	k.mu.Lock()

@@ -60,7 +60,7 @@ type AttemptsKeys struct {
 // SocketsKeys are the sockets panel's.
 type SocketsKeys struct {
 	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, Pause, Capture key.Binding
-	StartTLS, Handshake                                                                      key.Binding
+	StartTLS, Handshake, Rules, Reset                                                        key.Binding
 }
 
 // HexKeys are the traffic view's (hex, text or wire).
@@ -161,6 +161,8 @@ func DefaultKeyMap() *KeyMap {
 			Capture:   bind("W", "capture packets", "W"),
 			StartTLS:  bind("t", "start TLS (STARTTLS)", "t"),
 			Handshake: bind("H", "TLS handshake", "H"),
+			Rules:     bind("a", "auto-reply rule (listener)", "a"),
+			Reset:     bind("X", "reset (RST)", "X"),
 		},
 		Hex: HexKeys{
 			ToSend:    bind("enter", "type to send", "enter", "i"),

@@ -151,6 +151,7 @@ func (m *Model) Shutdown() {
 		return
 	}
 	t.cancel()
+	m.socks.replies.stopAll()
 	m.c.engine.Close()
 	t.wg.Wait()
 	m.labs.close()

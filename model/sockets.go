@@ -29,10 +29,11 @@ type socketsPanel struct {
 	// accepted counts each listener's connections as their events come,
 	// so that the count never runs ahead of the rows listed.
 	accepted map[*engine.Sock]int
+	replies  *autoReplies
 }
 
 func newSocketsPanel(c *common) *socketsPanel {
-	return &socketsPanel{c: c, page: 1, accepted: map[*engine.Sock]int{}}
+	return &socketsPanel{c: c, page: 1, accepted: map[*engine.Sock]int{}, replies: newAutoReplies()}
 }
 
 func (p *socketsPanel) SetSize(_, h int) { p.page = ui.SocketsList.Rows(h) }
@@ -109,6 +110,10 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.c.info("no socket selected"), true
 	case key.Matches(msg, k.StartTLS):
 		return startTLSKey(p.c, e), true
+	case key.Matches(msg, k.Rules):
+		return p.askRule(e), true
+	case key.Matches(msg, k.Reset):
+		return p.reset(e), true
 	case key.Matches(msg, k.Handshake):
 		return handshakeKey(p.c, e), true
 	case key.Matches(msg, k.Pause):
@@ -165,8 +170,9 @@ type shutdownMsg struct {
 }
 
 type closedMsg struct {
-	sock *engine.Sock
-	err  error
+	sock  *engine.Sock
+	err   error
+	reset bool // closed with SO_LINGER 0: the peer got RST
 }
 
 func (p *socketsPanel) shutdown(e *engine.Sock, how netcore.ShutHow) tea.Cmd {
@@ -201,6 +207,20 @@ func (p *socketsPanel) close(e *engine.Sock) tea.Cmd {
 	}
 	eng := p.c.engine
 	return p.c.cmd(func() tea.Msg { return closedMsg{sock: e, err: eng.CloseSock(e)} })
+}
+
+// reset aborts a connection: the peer gets RST, not FIN.
+func (p *socketsPanel) reset(e *engine.Sock) tea.Cmd {
+	switch {
+	case e == nil:
+		return p.c.info("no socket selected")
+	case e.Status().Closed:
+		return p.c.info(fmt.Sprintf("#%d is closed", e.ID()))
+	case e.IsListener() || !e.IsTCP():
+		return p.c.info(fmt.Sprintf("#%d is not a TCP connection: only a TCP connection is reset (RST)", e.ID()))
+	}
+	eng := p.c.engine
+	return p.c.cmd(func() tea.Msg { return closedMsg{sock: e, err: eng.Reset(e), reset: true} })
 }
 
 func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
@@ -240,10 +260,14 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 	case shutdownMsg:
 		return p.shutDone(msg)
 	case closedMsg:
+		p.replies.stop(msg.sock)
 		if msg.err != nil {
 			return p.c.fail(fmt.Sprintf("#%d close: %s", msg.sock.ID(), errText(msg.err)))
 		}
 		text := fmt.Sprintf("#%d closed (x again removes it from the list)", msg.sock.ID())
+		if msg.reset {
+			text = fmt.Sprintf("#%d reset: the peer got RST (x removes it from the list)", msg.sock.ID())
+		}
 		if n := p.children(msg.sock); n > 0 {
 			text += fmt.Sprintf("; its %s stay open: closing a listener closes no connection it accepted", plural(n, "accepted connection"))
 		}
@@ -352,7 +376,7 @@ func (p *socketsPanel) View(w, h int, focused bool) string {
 	p.off = ui.VisibleOffset(p.sel, p.off, p.page, len(p.all))
 	v := ui.SocketsView{Selected: p.sel, Offset: p.off}
 	for _, k := range p.all {
-		row := socketRow(k, p.accepted[k])
+		row := socketRow(k, p.accepted[k], p.replies.count(k))
 		// An accepted connection is drawn under its listener while that is
 		// listed; once removed, the connection stands on its own.
 		row.Child = row.Child && slices.Contains(p.all, k.Parent())
@@ -370,7 +394,7 @@ func plural(n int, word string) string {
 
 // socketRow is one socket as the list shows it; accepted counts a
 // listener's connections.
-func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
+func socketRow(k *engine.Sock, accepted, rulesCount int) ui.SocketRow {
 	st := k.Status()
 	row := ui.SocketRow{
 		ID:        k.ID(),
@@ -384,6 +408,8 @@ func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 		Listener:  k.IsListener(),
 	}
 	switch {
+	case k.IsListener() && rulesCount > 0:
+		row.Peer = fmt.Sprintf("(%d accepted, %s)", accepted, plural(rulesCount, "rule"))
 	case k.IsListener():
 		row.Peer = fmt.Sprintf("(%d accepted)", accepted)
 	case k.Peer().IsValid():
@@ -412,6 +438,6 @@ func socketRow(k *engine.Sock, accepted int) ui.SocketRow {
 
 func (p *socketsPanel) Help() contextKeys {
 	k := p.c.keys.Sockets
-	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Pause, k.Options, k.Syscalls, k.Capture, k.StartTLS, k.Handshake}
+	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Reset, k.Pause, k.Options, k.Syscalls, k.Capture, k.StartTLS, k.Handshake, k.Rules}
 	return contextKeys{short: keys, full: [][]key.Binding{keys, p.c.keys.List.nav()}}
 }
