@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 // badValues are the kinds of bad input every flag and argument is given.
@@ -148,15 +147,8 @@ func checkBadInput(t *testing.T, what string, args []string) {
 		t.Errorf("%s: status %d, stdout %.100q, stderr %.200q; want 2 and one line", what, code, stdout.String(), out)
 		return
 	}
-	switch {
-	case strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") || !strings.HasPrefix(out, "sockbench: "):
-		t.Errorf("%s: not one line: %.300q", what, out)
-	case len(out) > 400:
-		t.Errorf("%s: %d bytes on stderr: %.300q", what, len(out), out)
-	case !utf8.ValidString(out):
-		t.Errorf("%s: invalid UTF-8 on stderr: %q", what, out)
-	case strings.IndexFunc(strings.TrimSuffix(out, "\n"), func(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f }) >= 0:
-		t.Errorf("%s: a control character on stderr: %q", what, out)
+	if problem := usageLineProblem(out); problem != "" {
+		t.Errorf("%s: %s: %.300q", what, problem, out)
 	}
 }
 

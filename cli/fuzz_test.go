@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"flag"
+	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -44,4 +49,45 @@ func FuzzParseSize(f *testing.F) {
 			t.Fatalf("ParseSize(%q) = %d", s, n)
 		}
 	})
+}
+
+// FuzzParseArgs: any command line given to the flags of every command
+// either parses, leaving the other arguments in their order, or ends in
+// exit 2 with one short, safe line on stderr.
+func FuzzParseArgs(f *testing.F) {
+	commands := map[string]func(*flag.FlagSet){
+		"resolve": func(fs *flag.FlagSet) { new(resolveOptions).register(fs) },
+		"connect": func(fs *flag.FlagSet) { new(connectOptions).register(fs) },
+		"listen":  func(fs *flag.FlagSet) { new(listenOptions).register(fs) },
+	}
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		args := []string{a, b, c}
+		for name, register := range commands {
+			fs := newFlagSet(name)
+			register(fs)
+			var stdout, stderr bytes.Buffer
+			e := &env{ctx: context.Background(), stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr}
+			positional, code, ok := e.parseCommandLine(fs, args)
+			switch {
+			case ok && !isSubsequence(positional, args):
+				t.Fatalf("%s %q: other arguments %q", name, args, positional)
+			case !ok && code == exitUsage && usageLineProblem(stderr.String()) != "":
+				t.Fatalf("%s %q: %s: %q", name, args, usageLineProblem(stderr.String()), stderr.String())
+			case !ok && code != exitUsage && code != exitOK:
+				t.Fatalf("%s %q: exit %d", name, args, code)
+			}
+		}
+	})
+}
+
+// isSubsequence reports whether sub is list with some elements left out.
+func isSubsequence(sub, list []string) bool {
+	for _, s := range sub {
+		i := slices.Index(list, s)
+		if i < 0 {
+			return false
+		}
+		list = list[i+1:]
+	}
+	return true
 }

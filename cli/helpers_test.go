@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/goleak"
 
@@ -264,10 +266,27 @@ func closedPort(t *testing.T) string {
 	return testpeer.Refused(t, "127.0.0.1").String()
 }
 
-// oneLine checks that s is exactly one line, starting "sockbench: ".
+// oneLine checks that s is one short line of safe text, starting
+// "sockbench: ".
 func oneLine(t *testing.T, s string) {
 	t.Helper()
-	if strings.Count(s, "\n") != 1 || !strings.HasSuffix(s, "\n") || !strings.HasPrefix(s, "sockbench: ") {
-		t.Errorf("want one line starting with \"sockbench: \" on stderr, got %q", s)
+	if problem := usageLineProblem(s); problem != "" {
+		t.Errorf("stderr: %s: %.300q", problem, s)
 	}
+}
+
+// usageLineProblem says what is wrong with what a usage error wrote on
+// stderr, or "" when it is one short line of safe text.
+func usageLineProblem(out string) string {
+	switch {
+	case strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") || !strings.HasPrefix(out, "sockbench: "):
+		return "not one line"
+	case len(out) > 400:
+		return fmt.Sprintf("%d bytes on stderr", len(out))
+	case !utf8.ValidString(out):
+		return "invalid UTF-8 on stderr"
+	case strings.IndexFunc(strings.TrimSuffix(out, "\n"), func(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f }) >= 0:
+		return "a control character on stderr"
+	}
+	return ""
 }

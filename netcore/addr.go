@@ -47,11 +47,11 @@ func InetAddr(host string, port int) (Addr, error) {
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return Addr{}, invalidf(op, "invalid internet address %q (a numeric IPv4 or IPv6 address is needed)", host)
+		return Addr{}, invalidf(op, "invalid internet address %s (a numeric IPv4 or IPv6 address is needed)", QuoteInput(host))
 	}
 	if ip.Zone() != "" {
 		if _, err := zoneIndex(ip.Zone()); err != nil {
-			return Addr{}, invalidf(op, "unknown zone %q in %q: %v", ip.Zone(), host, err)
+			return Addr{}, invalidf(op, "unknown zone %s in %s: %v", QuoteInput(ip.Zone()), QuoteInput(host), err)
 		}
 	}
 	return Addr{ip: ip, port: uint16(port)}, nil
@@ -117,7 +117,7 @@ func ParseAddr(s string) (Addr, error) {
 		if name, abstract := strings.CutPrefix(path, "@"); abstract {
 			raw, err := unescapeName(name)
 			if err != nil {
-				return Addr{}, invalidf("parse-address", "abstract name in %q: %v", s, err)
+				return Addr{}, invalidf("parse-address", "abstract name in %s: %v", QuoteInput(s), err)
 			}
 			path = "@" + raw
 		}
@@ -125,11 +125,11 @@ func ParseAddr(s string) (Addr, error) {
 	}
 	host, port := ParseInetAddress(s)
 	if port == "" {
-		return Addr{}, invalidf("parse-address", "%q has no port (want HOST:PORT, [V6]:PORT or unix:PATH)", s)
+		return Addr{}, invalidf("parse-address", "%s has no port (want HOST:PORT, [V6]:PORT or unix:PATH)", QuoteInput(s))
 	}
 	n, err := strconv.Atoi(port)
 	if err != nil {
-		return Addr{}, invalidf("parse-address", "port %q in %q is not a number", port, s)
+		return Addr{}, invalidf("parse-address", "port %s in %s is not a number", QuoteInput(port), QuoteInput(s))
 	}
 	return InetAddr(host, n)
 }

@@ -2,6 +2,7 @@ package netcore
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -182,11 +183,28 @@ func parseName[T ~int](what string, table []constName[T], s string) (T, error) {
 			return c.value, nil
 		}
 	}
-	var n int
-	if _, err := fmt.Sscanf(key, "%d", &n); err == nil && fmt.Sprint(n) == key {
+	if n, ok := parseCIntText(key); ok {
 		return T(n), nil
 	}
-	return 0, invalidf("parse", "unknown %s %q (one of %s)", what, s, namesOf(table))
+	return 0, invalidf("parse", "unknown %s %s (one of %s)", what, QuoteInput(s), namesOf(table))
+}
+
+// parseCIntText reads a number as String writes one, in decimal or, for
+// the unnamed bits of flags, in hex after "0x". The number must fit the C
+// int the system takes, so that no bits are cut off on the way.
+func parseCIntText(key string) (int, bool) {
+	digits, base := key, 10
+	if hex, ok := strings.CutPrefix(key, "0x"); ok {
+		digits, base = hex, 16
+	}
+	if digits == "" || base == 16 && (digits[0] == '+' || digits[0] == '-') {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(digits, base, 32)
+	if err != nil || base == 10 && strconv.FormatInt(n, 10) != key {
+		return 0, false // "+5" and "007" are not numbers String writes
+	}
+	return int(n), true
 }
 
 func namesOf[T ~int](table []constName[T]) string {
@@ -223,6 +241,9 @@ func parseFlags[T ~int](what string, table []constName[T], s string) (T, error) 
 		f, err := parseName(what, table, part)
 		if err != nil {
 			return 0, err
+		}
+		if f < 0 {
+			return 0, invalidf("parse", "%s %s: flags are bits, not a negative number", what, QuoteInput(part))
 		}
 		v |= f
 	}

@@ -801,7 +801,7 @@ func (s *Socket) SetOption(o SockOpt, v OptValue) error {
 func lookupNamed(op, name string) (SockOpt, error) {
 	o, ok := LookupOption(name)
 	if !ok {
-		return SockOpt{}, invalidf(op, "unknown socket option %q", name)
+		return SockOpt{}, invalidf(op, "unknown socket option %s", QuoteInput(name))
 	}
 	return o, nil
 }
@@ -904,7 +904,7 @@ var boolWords = map[string]bool{"on": true, "true": true, "yes": true, "1": true
 func parseBool(o SockOpt, s string) (OptValue, error) {
 	b, ok := boolWords[strings.ToLower(s)]
 	if !ok {
-		return OptValue{}, invalidf(opParse, "%s wants on or off (true/false, yes/no, 1/0), not %q", o.Name, s)
+		return OptValue{}, invalidf(opParse, "%s wants on or off (true/false, yes/no, 1/0), not %s", o.Name, QuoteInput(s))
 	}
 	return OptValue{Type: OptBool, Bool: b}, nil
 }
@@ -912,7 +912,7 @@ func parseBool(o SockOpt, s string) (OptValue, error) {
 func parseInt(o SockOpt, s string) (OptValue, error) {
 	n, err := parseCInt(s)
 	if err != nil {
-		return OptValue{}, invalidf(opParse, "%s wants a whole number from %d to %d, not %q", o.Name, math.MinInt32, math.MaxInt32, s)
+		return OptValue{}, invalidf(opParse, "%s wants a whole number from %d to %d, not %s", o.Name, math.MinInt32, math.MaxInt32, QuoteInput(s))
 	}
 	return OptValue{Type: OptInt, Int: n}, nil
 }
@@ -934,7 +934,7 @@ func parseDuration(o SockOpt, s string) (OptValue, error) {
 	}
 	d, err := durationText(s, unit)
 	if err != nil {
-		return OptValue{}, invalidf(opParse, "%s wants a duration such as 1.5s or 200ms, or a number of %s, not %q", o.Name, unitName, s)
+		return OptValue{}, invalidf(opParse, "%s wants a duration such as 1.5s or 200ms, or a number of %s, not %s", o.Name, unitName, QuoteInput(s))
 	}
 	if err := checkDuration(opParse, o, d); err != nil {
 		return OptValue{}, err
@@ -949,14 +949,15 @@ func durationText(s string, unit time.Duration) (time.Duration, error) {
 		return time.ParseDuration(s)
 	}
 	ns := f * float64(unit)
-	if math.IsNaN(ns) || math.Abs(ns) > math.MaxInt64 {
+	// math.MaxInt64 as a float64 is 2⁶³, one past what a Duration holds.
+	if math.IsNaN(ns) || math.Abs(ns) >= math.MaxInt64 {
 		return 0, strconv.ErrRange
 	}
 	return time.Duration(math.Round(ns)), nil
 }
 
 func parseLinger(o SockOpt, s string) (OptValue, error) {
-	bad := invalidf(opParse, "%s wants off, or on and seconds such as on,5, not %q", o.Name, s)
+	bad := invalidf(opParse, "%s wants off, or on and seconds such as on,5, not %s", o.Name, QuoteInput(s))
 	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 	if len(parts) == 0 || len(parts) > 2 {
 		return OptValue{}, bad
@@ -995,7 +996,7 @@ func parseBytes(o SockOpt, s string) (OptValue, error) {
 	digits := strings.NewReplacer(" ", "", ":", "").Replace(strings.TrimPrefix(strings.ToLower(s), "0x"))
 	b, err := hex.DecodeString(digits)
 	if err != nil {
-		return OptValue{}, invalidf(opParse, "%s wants bytes in hex such as 01000000, not %q", o.Name, s)
+		return OptValue{}, invalidf(opParse, "%s wants bytes in hex such as 01000000, not %s", o.Name, QuoteInput(s))
 	}
 	return OptValue{Type: OptBytes, Bytes: b}, nil
 }
@@ -1011,14 +1012,14 @@ func parseGroup(o SockOpt, s string) (OptValue, error) {
 	host, iface, _ := strings.Cut(s, "%")
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		return OptValue{}, invalidf(opParse, "%s wants a group such as 224.0.0.251%%lo or ff02::fb%%lo, not %q", o.Name, s)
+		return OptValue{}, invalidf(opParse, "%s wants a group such as 224.0.0.251%%lo or ff02::fb%%lo, not %s", o.Name, QuoteInput(s))
 	}
 	g := Group{IP: ip, Interface: iface}
 	if err := checkGroup(opParse, o, g); err != nil {
 		return OptValue{}, err
 	}
 	if _, err := zoneIndex(iface); err != nil {
-		return OptValue{}, invalidf(opParse, "%s: no network interface %q", o.Name, iface)
+		return OptValue{}, invalidf(opParse, "%s: no network interface %s", o.Name, QuoteInput(iface))
 	}
 	return OptValue{Type: OptMreq, Group: g}, nil
 }

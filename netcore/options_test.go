@@ -518,6 +518,7 @@ func TestParseOptValue(t *testing.T) {
 		{"SO_RCVTIMEO", "-1s", "SO_RCVTIMEO: negative duration -1s"},
 		{"SO_RCVTIMEO", "soon", `SO_RCVTIMEO wants a duration such as 1.5s or 200ms, or a number of seconds, not "soon"`},
 		{"SO_RCVTIMEO", "NaN", "SO_RCVTIMEO wants a duration"},
+		{"SO_RCVTIMEO", "9223372036.854775807", "SO_RCVTIMEO wants a duration"}, // 2⁶³ ns: not "negative"
 		{"TCP_USER_TIMEOUT", "1.5ms", "TCP_USER_TIMEOUT takes whole 1ms units, not 1.5ms"},
 		{"SO_LINGER", "on", `SO_LINGER wants off, or on and seconds such as on,5, not "on"`},
 		{"SO_LINGER", "on,x", "SO_LINGER wants off, or on and seconds"},

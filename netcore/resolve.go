@@ -77,7 +77,7 @@ func (e *ResolveError) Is(target error) bool {
 // top of Go's net.Resolver.
 func Resolve(ctx context.Context, host, service string, hints Hints) ([]AddrInfo, error) {
 	if strings.IndexByte(host, 0) >= 0 || strings.IndexByte(service, 0) >= 0 {
-		return nil, invalidf("getaddrinfo", "host or service %q contains a NUL byte", resolveName(host, service))
+		return nil, invalidf("getaddrinfo", "host or service %s contains a NUL byte", QuoteInput(resolveName(host, service)))
 	}
 	return runLookup(ctx, "getaddrinfo", Addr{}, resolveName(host, service), func() ([]AddrInfo, error) {
 		return getaddrinfo(ctx, host, service, hints)
@@ -97,13 +97,13 @@ func NameInfo(ctx context.Context, a Addr, flags NIFlags) (host, service string,
 	const op = "getnameinfo"
 	switch {
 	case a.unix:
-		return "", "", invalidf(op, "getnameinfo needs an internet address, not the UNIX address %q", a.path)
+		return "", "", invalidf(op, "getnameinfo needs an internet address, not the UNIX address %s", QuoteInput(a.path))
 	case !a.ip.IsValid():
 		return "", "", invalidf(op, "no address")
 	}
 	if z := a.ip.Zone(); z != "" {
 		if _, zerr := zoneIndex(z); zerr != nil {
-			return "", "", invalidf(op, "unknown zone %q in %s: %v", z, a, zerr)
+			return "", "", invalidf(op, "unknown zone %s in %s: %v", QuoteInput(z), a, zerr)
 		}
 	}
 	type hostServ struct{ host, serv string }

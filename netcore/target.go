@@ -79,21 +79,29 @@ func targetError(target, format string, args ...any) *Error {
 	return invalidf("parse-target", "bad target %s: %s", QuoteInput(target), fmt.Sprintf(format, args...))
 }
 
-// quoteLimit is the most of an argument QuoteInput quotes.
+// quoteLimit is the most bytes of quoted text QuoteInput writes
+// between its quotes.
 const quoteLimit = 60
 
 // QuoteInput quotes text a caller gave, for an error message: with Go's
-// escapes, and cut to its first 60 bytes with its length added when it is
-// longer, so that a message never echoes a megabyte back.
+// escapes, so that it is one line that hides nothing, and cut, with its
+// length added, where the quoted text would pass 60 bytes, so that a
+// message never echoes a megabyte (or a line of \xff escapes) back.
 func QuoteInput(s string) string {
-	if len(s) <= quoteLimit {
-		return strconv.Quote(s)
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		q := strconv.Quote(s[i : i+size])
+		if b.Len()-1+len(q)-2 > quoteLimit {
+			fmt.Fprintf(&b, "\"... (%d bytes)", len(s))
+			return b.String()
+		}
+		b.WriteString(q[1 : len(q)-1])
+		i += size
 	}
-	cut := quoteLimit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(s[:cut]), len(s))
+	b.WriteByte('"')
+	return b.String()
 }
 
 // invalidReason is the cause of a ClassInvalid *Error, without its operation.
@@ -119,7 +127,7 @@ func splitHostService(s string) (host, service string, err error) {
 	}
 	if i := strings.LastIndexByte(s, ':'); len(s) <= quoteLimit {
 		if _, err := netip.ParseAddr(s[:i]); err == nil {
-			return "", "", targetError(s, "write an IPv6 address in brackets, as in [%s]:%s", s[:i], s[i+1:])
+			return "", "", targetError(s, "write an IPv6 address in brackets, as in %s", QuoteInput("["+s[:i]+"]"+s[i:]))
 		}
 	}
 	return "", "", targetError(s, "too many ':' (want HOST:SERVICE, [V6ADDR]:SERVICE or unix:PATH)")

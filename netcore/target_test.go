@@ -43,6 +43,8 @@ func TestParseTargetRefuses(t *testing.T) {
 		strings.Repeat("abc.", 63) + "xy:1",       // 254 bytes
 		strings.Repeat("x", 5000) + ":80",         // both
 		strings.Repeat("a.", 2500) + "example:80", // many labels, far too long
+		strings.Repeat("\xff", 70) + ":80",        // quoted twice, each byte as \xff
+		":::\x1b[2J", "fe80::1%\x1b:80",           // the hint to bracket the address
 	}
 	for _, in := range bad {
 		got, err := ParseTarget(in)
@@ -54,8 +56,26 @@ func TestParseTargetRefuses(t *testing.T) {
 		if !errors.As(err, &e) || e.Class != ClassInvalid {
 			t.Errorf("ParseTarget(%q): %v is not a ClassInvalid *Error", clipLong(in), err)
 		}
-		if msg := err.Error(); len(msg) > 300 || !strings.Contains(msg, "bad target ") {
+		if msg := err.Error(); len(msg) > 300 || !strings.Contains(msg, "bad target ") || strings.IndexFunc(msg, isUnsafeRune) >= 0 {
 			t.Errorf("ParseTarget(%q): message of %d bytes: %q", clipLong(in), len(msg), clipLong(msg))
+		}
+	}
+}
+
+// QuoteInput escapes what a terminal would act on and cuts what it
+// writes, not what it reads, at 60 bytes.
+func TestQuoteInput(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                         `""`,
+		"host":                     `"host"`,
+		"a\x1b]0;x\x07\u202e":      `"a\x1b]0;x\a\u202e"`,
+		strings.Repeat("x", 60):    `"` + strings.Repeat("x", 60) + `"`,
+		strings.Repeat("x", 61):    `"` + strings.Repeat("x", 60) + `"... (61 bytes)`,
+		strings.Repeat("\xff", 20): `"` + strings.Repeat(`\xff`, 15) + `"... (20 bytes)`,
+		strings.Repeat("é", 40):    `"` + strings.Repeat("é", 30) + `"... (80 bytes)`,
+	} {
+		if got := QuoteInput(in); got != want {
+			t.Errorf("QuoteInput(%q) = %s, want %s", clipLong(in), got, want)
 		}
 	}
 }

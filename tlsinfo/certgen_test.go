@@ -3,6 +3,7 @@ package tlsinfo
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,37 @@ func TestNames(t *testing.T) {
 	if (Alert{Level: 2, Code: 48}).String() != "fatal unknown_ca" || VersionName(0x0303) != "TLS 1.2" {
 		t.Error("alert or version")
 	}
+}
+
+// FuzzParseCertificatesPEM: a CA file (--cafile) is outside input. What it
+// takes is at least one certificate, which written as PEM again reads back
+// the same and describes itself without a panic; what it refuses is an
+// error of one line.
+func FuzzParseCertificatesPEM(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		certs, err := ParseCertificatesPEM(data)
+		if err != nil {
+			if certs != nil || strings.ContainsAny(err.Error(), "\r\n") {
+				t.Fatalf("%d certificates with the error %q", len(certs), err)
+			}
+			return
+		}
+		if len(certs) == 0 {
+			t.Fatal("no certificate and no error")
+		}
+		var again []byte
+		for _, c := range certs {
+			again = append(again, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+			_ = Describe(c).Lines(time.Unix(0, 0))
+		}
+		back, err := ParseCertificatesPEM(again)
+		if err != nil || len(back) != len(certs) {
+			t.Fatalf("%d certificates read back as %d, %v", len(certs), len(back), err)
+		}
+		for i := range back {
+			if !back[i].Equal(certs[i]) {
+				t.Fatalf("certificate %d reads back different", i)
+			}
+		}
+	})
 }
