@@ -340,6 +340,9 @@ func (e *Engine) queue(k *Sock, req sendReq) error {
 	if k.sendCh == nil {
 		return errors.New("a listener sends nothing")
 	}
+	if k.relay != nil {
+		return fmt.Errorf("#%d is relayed: the relay sends its bytes (intercept to change them)", k.id)
+	}
 	// Queued and the writer started under the lock its end is decided
 	// under, so that no request is left without a writer.
 	k.mu.Lock()

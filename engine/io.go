@@ -276,6 +276,7 @@ func (e *Engine) adopt(l *Sock, accepted <-chan *netcore.Socket) {
 			k.packets = p.use()
 		}
 		l.update(func(st *Status) { st.Accepted++ })
+		k.relay = l.relay
 		l.mu.Lock()
 		onAccept := l.onAccept
 		l.mu.Unlock()
@@ -283,6 +284,10 @@ func (e *Engine) adopt(l *Sock, accepted <-chan *netcore.Socket) {
 			onAccept(k)
 		}
 		e.hub.post(Accepted{Listener: l, Sock: k})
+		if k.relay != nil {
+			e.goTracked(func() { e.relaySession(l, k) })
+			continue
+		}
 		e.start(k)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"sockbench/capture"
 	"sockbench/netcore"
+	"sockbench/relay"
 )
 
 // Role says how a socket came to be.
@@ -72,6 +73,9 @@ type Sock struct {
 	// onAccept, on a listener, is called with each connection it accepts,
 	// before the connection's reader starts.
 	onAccept func(k *Sock)
+	// relay moves the bytes of a relay listener's connections and of
+	// their upstreams; the engine does not read or write those.
+	relay *relay.Relay
 	// readMu is held by the reader while it reads the socket itself, so
 	// that a TLS handshake starts only once no such read is under way.
 	readMu sync.Mutex
@@ -83,7 +87,8 @@ func (k *Sock) ID() int { return k.id }
 // Role says how the socket came to be.
 func (k *Sock) Role() Role { return k.role }
 
-// Parent is the listener that accepted the socket, or nil.
+// Parent is the listener that accepted the socket, the client's socket
+// for a relay's upstream, or nil.
 func (k *Sock) Parent() *Sock { return k.parent }
 
 // Socket returns the netcore socket, for reading its options.

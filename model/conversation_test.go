@@ -108,8 +108,14 @@ func TestPasteKeepsLineEndings(t *testing.T) {
 
 func receivedBytes(t *testing.T, k *engine.Sock) []byte {
 	t.Helper()
+	return dirBytes(t, k, capture.Received)
+}
+
+// dirBytes is every byte of one direction in k's capture.
+func dirBytes(t *testing.T, k *engine.Sock, dir capture.Dir) []byte {
+	t.Helper()
 	var b strings.Builder
-	if _, err := k.Store().WriteDir(&b, capture.Received); err != nil {
+	if _, err := k.Store().WriteDir(&b, dir); err != nil {
 		t.Fatal(err)
 	}
 	return []byte(b.String())

@@ -158,6 +158,8 @@ func pauseKey(c *common, k *engine.Sock) tea.Cmd {
 	switch {
 	case k.IsListener():
 		return c.info(fmt.Sprintf("#%d is a listener: it reads nothing to pause", k.ID()))
+	case k.Relay() != nil:
+		return c.info(fmt.Sprintf("#%d is relayed: the relay reads it (I in the sockets panel holds its chunks)", k.ID()))
 	case k.Status().Closed:
 		return c.info(fmt.Sprintf("#%d is closed", k.ID()))
 	case k.Status().Paused != "":

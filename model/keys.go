@@ -61,6 +61,8 @@ type AttemptsKeys struct {
 type SocketsKeys struct {
 	ToSend, Listen, UDP, Pair, ShutRead, ShutWrite, Close, Options, Syscalls, Pause, Capture key.Binding
 	StartTLS, Handshake, Rules, Reset                                                        key.Binding
+	// The relay's: open one, step its intercept, and decide on a held chunk.
+	Relay, Intercept, Forward, EditHeld, DropHeld key.Binding
 }
 
 // HexKeys are the traffic view's (hex, text or wire).
@@ -163,6 +165,11 @@ func DefaultKeyMap() *KeyMap {
 			Handshake: bind("H", "TLS handshake", "H"),
 			Rules:     bind("a", "auto-reply rule (listener)", "a"),
 			Reset:     bind("X", "reset (RST)", "X"),
+			Relay:     bind("R", "relay LISTEN -> UPSTREAM", "R"),
+			Intercept: bind("I", "relay intercept", "I"),
+			Forward:   bind("F", "forward held chunk", "F"),
+			EditHeld:  bind("E", "edit held chunk", "E"),
+			DropHeld:  bind("D", "drop held chunk", "D"),
 		},
 		Hex: HexKeys{
 			ToSend:    bind("enter", "type to send", "enter", "i"),

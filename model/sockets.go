@@ -65,7 +65,7 @@ func (p *socketsPanel) add(k *engine.Sock) {
 	at := len(p.all)
 	if parent := k.Parent(); parent != nil {
 		for i, o := range p.all {
-			if o == parent || o.Parent() == parent {
+			if o == parent || descends(o, parent) {
 				at = i + 1
 			}
 		}
@@ -79,6 +79,17 @@ func (p *socketsPanel) add(k *engine.Sock) {
 	}
 }
 
+// descends reports whether k was accepted by l, or is the upstream of a
+// connection l accepted (a relay's).
+func descends(k, l *engine.Sock) bool {
+	for k = k.Parent(); k != nil; k = k.Parent() {
+		if k == l {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := p.c.keys.Sockets
 	e := p.selected()
@@ -88,6 +99,16 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.UDP):
 		return askLine(p.c, "UDP socket: LOCAL, or LOCAL -> PEER to connect (enter: 127.0.0.1:0; 0.0.0.0:0 reaches other hosts):", "",
 			"127.0.0.1:0 -> 127.0.0.1:9999", 256, p.openUDP), true
+	case key.Matches(msg, k.Relay):
+		return p.askRelay(), true
+	case key.Matches(msg, k.Intercept):
+		return p.interceptKey(e), true
+	case key.Matches(msg, k.Forward):
+		return p.forwardHeld(e), true
+	case key.Matches(msg, k.EditHeld):
+		return p.editHeld(e), true
+	case key.Matches(msg, k.DropHeld):
+		return p.dropHeld(e), true
 	case key.Matches(msg, k.Pair):
 		eng := p.c.engine
 		return p.c.cmd(func() tea.Msg { eng.Pair(); return nil }), true
@@ -108,6 +129,8 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.options(e), true
 	case key.Matches(msg, k.Pause, k.Capture, k.StartTLS, k.Handshake) && e == nil:
 		return p.c.info("no socket selected"), true
+	case key.Matches(msg, k.Pause, k.StartTLS, k.Rules) && e != nil && e.Relay() != nil:
+		return p.c.info(fmt.Sprintf("#%d is relayed: the relay moves its bytes (I intercepts them)", e.ID())), true
 	case key.Matches(msg, k.StartTLS):
 		return startTLSKey(p.c, e), true
 	case key.Matches(msg, k.Rules):
@@ -225,6 +248,8 @@ func (p *socketsPanel) reset(e *engine.Sock) tea.Cmd {
 
 func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case relayOpenFailedMsg, engine.RelayUpstream, engine.RelayHeld, engine.RelayEnded:
+		return p.relayUpdate(msg)
 	case engine.ConnectDone:
 		if msg.Sock != nil {
 			p.add(msg.Sock)
@@ -291,6 +316,8 @@ func (p *socketsPanel) opened(ev engine.Opened) tea.Cmd {
 	switch {
 	case len(ev.Socks) == 2:
 		return p.c.okay(fmt.Sprintf("socketpair #%d ⇄ #%d: what one sends, the other receives", first.ID(), ev.Socks[1].ID()))
+	case first.IsListener() && first.Relay() != nil:
+		return p.c.okay(fmt.Sprintf("#%d relays %s: connect a client to %s; I intercepts", first.ID(), relayPeerText(first.Relay(), 0), first.Local()))
 	case first.IsListener():
 		return p.c.okay(fmt.Sprintf("#%d listening on %s: connections appear as rows of their own", first.ID(), first.Local()))
 	case first.Connected():
@@ -408,6 +435,8 @@ func socketRow(k *engine.Sock, accepted, rulesCount int) ui.SocketRow {
 		Listener:  k.IsListener(),
 	}
 	switch {
+	case k.IsListener() && k.Relay() != nil:
+		row.Kind, row.Peer = "relay", relayPeerText(k.Relay(), accepted)
 	case k.IsListener() && rulesCount > 0:
 		row.Peer = fmt.Sprintf("(%d accepted, %s)", accepted, plural(rulesCount, "rule"))
 	case k.IsListener():
@@ -438,6 +467,9 @@ func socketRow(k *engine.Sock, accepted, rulesCount int) ui.SocketRow {
 
 func (p *socketsPanel) Help() contextKeys {
 	k := p.c.keys.Sockets
-	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.ShutRead, k.ShutWrite, k.Close, k.Reset, k.Pause, k.Options, k.Syscalls, k.Capture, k.StartTLS, k.Handshake, k.Rules}
+	keys := []key.Binding{k.ToSend, k.Listen, k.UDP, k.Pair, k.Relay, k.ShutRead, k.ShutWrite, k.Close, k.Reset, k.Pause, k.Options, k.Syscalls, k.Capture, k.StartTLS, k.Handshake, k.Rules}
+	if e := p.selected(); e != nil && e.Relay() != nil {
+		keys = []key.Binding{k.Intercept, k.Forward, k.EditHeld, k.DropHeld, k.Relay, k.ShutRead, k.ShutWrite, k.Close, k.Reset, k.Options, k.Syscalls, k.Capture}
+	}
 	return contextKeys{short: keys, full: [][]key.Binding{keys, p.c.keys.List.nav()}}
 }

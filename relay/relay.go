@@ -182,6 +182,9 @@ func New(cfg Config) *Relay {
 	return &Relay{cfg: cfg, held: make(chan Chunk, heldQueue), pending: map[uint64]*hold{}}
 }
 
+// Upstream is the list of addresses the relay connects its clients to.
+func (r *Relay) Upstream() []netcore.AddrInfo { return slices.Clone(r.cfg.Upstream) }
+
 // heldQueue is how many announcements of held chunks wait for the caller
 // before a direction waits to announce one.
 const heldQueue = 64
