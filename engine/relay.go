@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -101,6 +102,8 @@ func (e *Engine) relayEvent(client *Sock, up *relaySink, ev relay.Event) {
 		}
 		k.relay = client.relay
 		up.k = k
+		// Closing either socket ends the session, which closes both.
+		context.AfterFunc(k.ctx, client.cancel)
 		k.store.AppendNote(time.Now(), fmt.Sprintf("relayed for #%d: what this socket sends came from the client; what it receives goes back", client.id))
 		e.hub.post(RelayUpstream{Client: client, Upstream: k})
 	case relay.Held:
