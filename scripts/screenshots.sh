@@ -263,4 +263,35 @@ keys H
 wait_for "TLS handshake ·"
 shoot handshake
 
+# 9. A relay between Python's urllib and http.server: the relay's
+# listener, the client's socket and the upstream's, and the client's side
+# of the conversation in the text view: the request, then the response.
+mkdir -p "$WORK/site"
+printf 'hello through the relay\n' >"$WORK/site/hello.txt"
+python3 -m http.server --bind 127.0.0.1 --directory "$WORK/site" 0 >"$WORK/http.out" 2>&1 &
+PEERS+=($!)
+until grep -q 'port [0-9]*' "$WORK/http.out" 2>/dev/null; do sleep 0.05; done
+HPORT=$(grep -o 'port [0-9]*' "$WORK/http.out" | head -1 | cut -d' ' -f2)
+start --no-lab
+wait_for "╭─ Sockets"
+keys Tab Tab
+wait_for "l listen"
+keys R
+wait_for "relay: LISTEN"
+text "127.0.0.1:0 -> 127.0.0.1:$HPORT"
+keys Enter
+wait_for "(0 accepted)"
+RPORT=$(pane | grep -o '127\.0\.0\.1:[0-9]* *→' | head -1 | sed 's/127\.0\.0\.1:\([0-9]*\).*/\1/')
+python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$RPORT/hello.txt').read()"
+wait_for "ended: client→server"
+keys Down
+wait_for "hello through the relay"
+keys Tab Tab
+wait_for "v hex/text/wire"
+keys v Home
+wait_for "GET /hello.txt"
+keys j j j j j # past the notes of the upstream's connect, to the request and the response
+wait_for "HTTP/1.0 200 OK"
+shoot relay
+
 echo "done: $(ls "$OUT"/*.png | wc -l) screenshots in $OUT"
