@@ -12,7 +12,7 @@ import (
 	"sockbench/safe"
 )
 
-const resolveUsage = `usage: sockbench resolve [--family inet|inet6|unix|unspec] [--type stream|dgram|raw|any]
+const resolveUsage = `usage: sockbench resolve [--family inet|inet6|unix|unspec] [--type stream|dgram|seqpacket|raw|any]
                          [--protocol tcp|udp|N] [--flags passive,canonname,...] [--json]
                          HOST [SERVICE]
 

@@ -230,6 +230,10 @@ func (e *Engine) Note(k *Sock, text string) { k.note(text) }
 // Reset aborts a connection: SO_LINGER 0, then close, so that the peer
 // gets a RST instead of a FIN and what was not sent is thrown away.
 func (e *Engine) Reset(k *Sock) error {
+	if !k.IsTCP() {
+		k.note("a reset was asked, but only TCP has one: closed instead (the peer sees end of stream)")
+		return e.CloseSock(k)
+	}
 	if err := k.s.SetOptionString("SO_LINGER", "on,0"); err != nil {
 		return err
 	}

@@ -103,6 +103,9 @@ func (k *Sock) Peer() netcore.Addr { return k.peer }
 // PeerNote names a peer that has no address ("pair #3"), or "".
 func (k *Sock) PeerNote() string { return k.peerNote }
 
+// Context ends when the socket is closed (or the engine is).
+func (k *Sock) Context() context.Context { return k.ctx }
+
 // Store is the capture of the socket's traffic.
 func (k *Sock) Store() *capture.Store { return k.store }
 

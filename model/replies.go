@@ -99,13 +99,18 @@ func (a *autoReplies) answer(ctx context.Context, eng *engine.Engine, l, k *engi
 		}
 	})
 	a.responders[k] = resp
+	// A rule may still answer after the peer's end of stream ("QUIT"
+	// then FIN); the responder goes with the socket.
+	context.AfterFunc(k.Context(), func() { a.stop(k) })
 }
 
-// stop ends the responder of connection k, if any.
+// stop ends the responder of connection k, if any, or forgets the rules
+// of listener k.
 func (a *autoReplies) stop(k *engine.Sock) {
 	a.mu.Lock()
 	r := a.responders[k]
 	delete(a.responders, k)
+	delete(a.rules, k)
 	a.mu.Unlock()
 	if r != nil {
 		r.Stop()

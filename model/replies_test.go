@@ -66,6 +66,12 @@ func TestCannedRepliesOnAListener(t *testing.T) {
 	d.pumpUntil("the notes", func() bool {
 		return storeHasNote(k, "auto reply (rule 1)") && storeHasNote(k, "auto reply (rule 2)") && storeHasNote(k, "auto close (rule 2)")
 	})
+	// The rule closed the connection: its responder goes with it.
+	d.pumpUntil("the responder's end", func() bool {
+		d.m.socks.replies.mu.Lock()
+		defer d.m.socks.replies.mu.Unlock()
+		return len(d.m.socks.replies.responders) == 0
+	})
 }
 
 // storeHasNote reports whether k's capture holds a note containing text.

@@ -384,7 +384,7 @@ func (p *resolvePanel) Help() contextKeys {
 	return contextKeys{
 		short: []key.Binding{k.Edit, k.Resolve, k.Family, k.SockType, c.Connect, c.Mode, c.Timeout},
 		full: [][]key.Binding{
-			{k.Resolve, k.Edit, k.Family, k.SockType, k.Canon, k.AddrConfig, k.V4Mapped, k.All, k.Passive, c.Connect, c.Mode, c.Timeout},
+			{k.Resolve, k.Edit, k.Family, k.SockType, k.Canon, k.AddrConfig, k.V4Mapped, k.All, k.Passive, c.Connect, c.Mode, c.Timeout, c.Packets, c.TLS},
 			l.nav(),
 		},
 	}
