@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"sockbench/engine"
@@ -18,6 +19,24 @@ import (
 // relayDialTimeout limits each attempt to reach a relay's upstream, so
 // that a black hole shows as a timeout rather than minutes of nothing.
 const relayDialTimeout = 10 * time.Second
+
+// handleRelayKey handles the sockets panel's relay keys.
+func (p *socketsPanel) handleRelayKey(msg tea.KeyPressMsg, e *engine.Sock) (tea.Cmd, bool) {
+	k := p.c.keys.Sockets
+	switch {
+	case key.Matches(msg, k.Relay):
+		return p.askRelay(), true
+	case key.Matches(msg, k.Intercept):
+		return p.interceptKey(e), true
+	case key.Matches(msg, k.Forward):
+		return p.forwardHeld(e), true
+	case key.Matches(msg, k.EditHeld):
+		return p.editHeld(e), true
+	case key.Matches(msg, k.DropHeld):
+		return p.dropHeld(e), true
+	}
+	return nil, false
+}
 
 // askRelay asks where to listen and where to relay to.
 func (p *socketsPanel) askRelay() tea.Cmd {

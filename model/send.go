@@ -171,6 +171,8 @@ func (p *sendPanel) disabled() string {
 		return fmt.Sprintf("#%d is closed", e.ID())
 	case e.IsListener():
 		return fmt.Sprintf("#%d is a listener: select one of its accepted connections to send", e.ID())
+	case e.Relay() != nil:
+		return fmt.Sprintf("#%d is relayed: the relay sends its bytes (I in the sockets panel holds them to edit)", e.ID())
 	case st.WriteShut:
 		return fmt.Sprintf("#%d: the write side is shut down", e.ID())
 	}
@@ -230,26 +232,6 @@ func (p *sendPanel) toggleMode() tea.Cmd {
 	return p.c.info("text mode: \\r \\n \\t \\0 \\\\ \\xNN escapes; " + endings[p.ending].name + " is added on enter")
 }
 
-// follow puts the draft of the selected socket on the line, keeping the
-// one of the socket it held before.
-func (p *sendPanel) follow() {
-	e := p.c.selected
-	if e == p.on {
-		return
-	}
-	if p.on == nil { // typed before any socket was selected: it goes to this one
-		p.on = e
-		return
-	}
-	p.drafts[p.on] = sendDraft{line: p.input.Value(), dest: p.dest.Value()}
-	d := p.drafts[e]
-	p.input.SetValue(d.line)
-	p.input.CursorEnd()
-	p.dest.SetValue(d.dest)
-	p.dest.CursorEnd()
-	p.on, p.histIdx, p.draft = e, len(p.history), ""
-}
-
 // paste puts pasted text on the line. In text mode its line breaks
 // become the line ending the line uses (a pasted request keeps them) and
 // every byte becomes an escape where it must, so that what is sent is
@@ -287,29 +269,6 @@ func (p *sendPanel) replyToLast() tea.Cmd {
 		}
 	}
 	return p.c.info(fmt.Sprintf("#%d has received no datagram yet: nobody to reply to", e.ID()))
-}
-
-// browse steps through the history: -1 older, 1 newer; the draft comes
-// back past the newest.
-func (p *sendPanel) browse(step int) {
-	switch {
-	case step < 0 && p.histIdx > 0:
-		if p.histIdx == len(p.history) {
-			p.draft = p.input.Value()
-		}
-		p.histIdx--
-		p.input.SetValue(p.history[p.histIdx])
-	case step > 0 && p.histIdx < len(p.history):
-		p.histIdx++
-		if p.histIdx == len(p.history) {
-			p.input.SetValue(p.draft)
-		} else {
-			p.input.SetValue(p.history[p.histIdx])
-		}
-	default:
-		return
-	}
-	p.input.CursorEnd()
 }
 
 func (p *sendPanel) updateInput(msg tea.Msg) tea.Cmd {
@@ -389,18 +348,6 @@ func (p *sendPanel) destination(e *engine.Sock) (netcore.Addr, error) {
 		return to, fmt.Errorf("destination: %s (shift+tab reaches the field)", errText(err))
 	}
 	return to, nil
-}
-
-// remember adds a sent line to the history.
-func (p *sendPanel) remember(line string) {
-	if n := len(p.history); line != "" && (n == 0 || p.history[n-1] != line) {
-		p.history = append(p.history, line)
-		if len(p.history) > maxHistory {
-			p.history = p.history[len(p.history)-maxHistory:]
-		}
-	}
-	p.histIdx = len(p.history)
-	p.draft = ""
 }
 
 func (p *sendPanel) View(w, h int, focused bool) string {
