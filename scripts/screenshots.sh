@@ -222,6 +222,8 @@ keys Escape
 sleep 0.2
 keys v v
 wait_for "◀ PSH ACK"
+keys Home # from the start: the handshake, then the data
+wait_for "handshake 1/3"
 shoot wire
 
 # 7. STARTTLS by hand with the lab's SMTP service, in the text view: the
