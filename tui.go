@@ -47,8 +47,9 @@ type workbenchConfig struct {
 
 // workbenchFlags registers the workbench's flags.
 type workbenchFlags struct {
-	theme, limit            string
+	theme, limit, snippets  string
 	noLab, version, packets bool
+	snippetsSet             bool // --snippets was given, if empty
 	timeout                 time.Duration
 }
 
@@ -58,6 +59,7 @@ func (f *workbenchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.limit, "capture-limit", "256MiB", "`bytes` of traffic kept per socket (e.g. 64MiB, 1G, 1048576); the oldest are dropped")
 	fs.DurationVar(&f.timeout, "timeout", model.DefaultTimeout, "connect timeout per address, `DUR` (0 = none)")
 	fs.BoolVar(&f.packets, "capture-packets", false, "capture every socket's packets from its start (needs CAP_NET_RAW; W does it for one socket)")
+	fs.StringVar(&f.snippets, "snippets", "", "the snippets `FILE` (default: sockbench/snippets in the user's config directory)")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
 }
 
@@ -80,6 +82,7 @@ func parseWorkbenchArgs(args []string, help io.Writer) (workbenchConfig, error) 
 	case f.version:
 		return cfg, errVersion
 	}
+	fs.Visit(func(fl *flag.Flag) { f.snippetsSet = f.snippetsSet || fl.Name == "snippets" })
 	if err := checkPositional(positional); err != nil {
 		return cfg, err
 	}
@@ -124,12 +127,39 @@ func (f *workbenchFlags) apply(cfg *workbenchConfig) error {
 	if f.timeout < 0 {
 		return errors.New("--timeout must not be negative")
 	}
+	if err := checkSnippetsFile(f.snippets, f.snippetsSet); err != nil {
+		return err
+	}
 	cfg.Theme = f.theme
 	cfg.CaptureLimit = n
 	cfg.Timeout = f.timeout
 	cfg.noLab = f.noLab
 	cfg.CapturePackets = f.packets
+	cfg.SnippetsPath = f.snippets
 	cfg.NoColor = themes.NoColor()
+	return nil
+}
+
+// checkSnippetsFile refuses a --snippets that names no regular file: the
+// workbench reads it only when a snippet is picked, too late to say so.
+func checkSnippetsFile(path string, given bool) error {
+	switch {
+	case !given:
+		return nil // the user's own file
+	case path == "":
+		return errors.New("--snippets: the FILE is empty")
+	}
+	st, err := os.Stat(path)
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is quoted safely below
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("--snippets: cannot use %s: %v (create the file first, even empty)", netcore.QuoteInput(path), err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("--snippets: %s is not a regular file", netcore.QuoteInput(path))
+	}
 	return nil
 }
 

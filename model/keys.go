@@ -20,6 +20,7 @@ type KeyMap struct {
 	Send     SendKeys
 	Options  OptionsKeys
 	Prompt   PromptKeys
+	Picker   PickerKeys
 }
 
 // GlobalKeys work in every panel (on the send line and in the resolve
@@ -83,6 +84,11 @@ type SendKeys struct {
 // value is being edited.
 type OptionsKeys struct {
 	Toggle, Edit, Close, Submit, Cancel key.Binding
+}
+
+// PickerKeys are the snippet picker's (its list moves with the List keys).
+type PickerKeys struct {
+	Run, Filter key.Binding
 }
 
 // PromptKeys answer a question in the status line: a line of text, or one
@@ -200,6 +206,10 @@ func DefaultKeyMap() *KeyMap {
 			AddWait:  bind("ctrl+g", "add a wait (recording)", "ctrl+g"),
 			Replay:   bind("f5", "run the last snippet again", "f5"),
 			Repeat:   bind("ctrl+y", "repeat the line", "ctrl+y"),
+		},
+		Picker: PickerKeys{
+			Run:    bind("enter", "run on the selected socket", "enter"),
+			Filter: bind("/", "filter", "/"),
 		},
 		Options: OptionsKeys{
 			Toggle: bind("space", "toggle", "space"),

@@ -96,8 +96,6 @@ func (o *snippetPicker) View(w, h int) string {
 }
 
 func (o *snippetPicker) Help() contextKeys {
-	l, g := o.c.keys.List, o.c.keys.Global
-	run := key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run on the selected socket"))
-	filter := key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter"))
-	return contextKeys{short: []key.Binding{run, filter, l.Up, l.Down, g.Cancel}}
+	l, g, k := o.c.keys.List, o.c.keys.Global, o.c.keys.Picker
+	return contextKeys{short: []key.Binding{k.Run, k.Filter, l.Up, l.Down, g.Cancel}}
 }
