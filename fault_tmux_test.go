@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sockbench/internal/testpeer"
 	"strconv"
 	"strings"
 	"syscall"
@@ -207,11 +208,12 @@ func (s *tmuxSession) workbenchPID() int {
 var emfileAccept = regexp.MustCompile(`(?m)^│(\d\d):(\d\d):(\d\d\.\d{6}) +\S+ +accept\(\d+\) = -1 EMFILE`)
 
 // TestTmuxListenerOutOfDescriptors lowers the workbench's descriptor
-// limit (prlimit) to what it has open plus one while it listens. The
-// first client takes the last descriptor; the listener says in its notes
+// limit (prlimit), once it has accepted a first client, so that no
+// descriptor is left for a second; the listener says in its notes
 // that it is out of descriptors and trying again, retries no faster than
-// its pause (so it does not spin), and accepts the second client, which
-// waited in the kernel's queue, once the first one is closed.
+// its pause (so it does not spin), its row says EMFILE, and it accepts
+// the second client, which waited in the kernel's queue, once the first
+// one is closed.
 func TestTmuxListenerOutOfDescriptors(t *testing.T) {
 	s := startTmux(t, "--no-lab")
 	s.waitText("╭─ Sockets")
@@ -225,16 +227,6 @@ func TestTmuxListenerOutOfDescriptors(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no listener row:\n%s", screen)
 	}
-	pid := s.workbenchPID()
-	fds, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
-	if err != nil {
-		t.Skipf("cannot count the workbench's descriptors: %v", err)
-	}
-	limit := unix.Rlimit{Cur: uint64(len(fds) + 1), Max: uint64(len(fds) + 1)}
-	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &limit, nil); err != nil {
-		t.Skipf("cannot lower the workbench's RLIMIT_NOFILE: %v", err)
-	}
-
 	var clients []net.Conn
 	defer func() {
 		for _, c := range clients {
@@ -250,9 +242,22 @@ func TestTmuxListenerOutOfDescriptors(t *testing.T) {
 	}
 	dial()
 	s.waitText("(1 accepted)")
+	// Now that all it keeps open is open, no descriptor is left.
+	pid := s.workbenchPID()
+	free, err := testpeer.LowestFreeFD(pid)
+	if err != nil {
+		t.Skipf("cannot read the workbench's descriptors: %v", err)
+	}
+	limit := unix.Rlimit{Cur: uint64(free), Max: uint64(free)}
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &limit, nil); err != nil {
+		t.Skipf("cannot lower the workbench's RLIMIT_NOFILE: %v", err)
+	}
 	dial() // waits in the kernel's queue
 	s.keys("Home")
 	s.waitText("accept failed: accept: too many open files (EMFILE); trying again until it works")
+	s.waitFor("the listener's row to say EMFILE", func(sc string) bool {
+		return regexp.MustCompile(`\(1 accepted\) +EMFILE`).MatchString(sc)
+	})
 
 	// The system calls of the listener: the failed accepts, paced.
 	s.keys("s")
@@ -284,7 +289,7 @@ func TestTmuxListenerOutOfDescriptors(t *testing.T) {
 	// Closing the first connection frees a descriptor: the second is
 	// accepted.
 	s.keys("Down", "x")
-	s.waitText("(2 accepted)")
+	s.waitText("(2 accepted)") // and out of descriptors again: it took the one freed
 	if n := strings.Count(s.screen(), "└tcp"); n != 2 {
 		t.Errorf("%d accepted rows:\n%s", n, s.screen())
 	}

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,7 +104,7 @@ func TestListenSurvivesEMFILE(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.stdout.waitContains(t, `{"conn":1,"event":"accepted"`)
-	free, err := lowestFreeFD(c.cmd.Process.Pid)
+	free, err := testpeer.LowestFreeFD(c.cmd.Process.Pid)
 	if err != nil {
 		t.Skipf("cannot read the child's descriptors: %v", err)
 	}
@@ -125,26 +124,6 @@ func TestListenSurvivesEMFILE(t *testing.T) {
 	if code := c.wait(t); code != exitOK {
 		t.Errorf("status %d after Ctrl+C; stderr %q", code, c.stderr)
 	}
-}
-
-// lowestFreeFD is the lowest descriptor number process pid has not open:
-// the one its next open would get.
-func lowestFreeFD(pid int) (int, error) {
-	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
-	if err != nil {
-		return 0, err
-	}
-	open := make(map[int]bool, len(entries))
-	for _, e := range entries {
-		if n, err := strconv.Atoi(e.Name()); err == nil {
-			open[n] = true
-		}
-	}
-	free := 0
-	for open[free] {
-		free++
-	}
-	return free, nil
 }
 
 // countingWriter counts the lines written that contain a string.

@@ -235,7 +235,7 @@ func (e *Engine) acceptLoop(l *Sock) {
 				return
 			}
 			stopped := netcore.ClassOf(err) != netcore.ClassTransient
-			l.update(func(st *Status) { st.LastErr = err })
+			l.update(func(st *Status) { st.LastErr, st.AcceptFailing = err, netcore.ErrnoOf(err) })
 			if !failing || stopped {
 				l.note("accept failed: " + err.Error() + map[bool]string{true: "; the listener stopped", false: "; trying again until it works"}[stopped])
 				e.hub.post(AcceptFailed{Listener: l, Err: err, Stopped: stopped})
@@ -248,6 +248,7 @@ func (e *Engine) acceptLoop(l *Sock) {
 		}
 		if failing {
 			failing = false
+			l.update(func(st *Status) { st.AcceptFailing = 0 })
 			l.note("accepting again")
 			e.hub.post(AcceptResumed{Listener: l})
 		}

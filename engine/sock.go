@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"golang.org/x/sys/unix"
+
 	"sockbench/capture"
 	"sockbench/netcore"
 	"sockbench/relay"
@@ -34,7 +36,10 @@ type Status struct {
 	WriteShut bool // we shut down writing
 	EOF       bool // the peer shut down its side
 	Accepted  int  // the connections a listener accepted
-	LastErr   error
+	// AcceptFailing is the errno of a listener's transient accept failure
+	// (EMFILE, say) while it lasts; 0 while accepting works.
+	AcceptFailing unix.Errno
+	LastErr       error
 	// Paused says why reading is paused (PausedByUser, PausedFull), "" while
 	// reading.
 	Paused string

@@ -355,6 +355,9 @@ func socketRow(k *engine.Sock, accepted, rulesCount int) ui.SocketRow {
 	if st.EOF && !k.IsTCP() && !st.Closed {
 		row.State = "EOF"
 	}
+	if st.AcceptFailing != 0 && !st.Closed { // "EMFILE": the listener waits for it to pass
+		row.State = netcore.ErrnoName(st.AcceptFailing)
+	}
 	row.Paused = st.Paused != ""
 	if k.TLS() != nil { // "tls", "tls6"; "tls!" when the peer was not verified
 		row.Kind = strings.Replace(row.Kind, "tcp", "tls", 1)

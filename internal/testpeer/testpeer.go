@@ -1,7 +1,8 @@
 // Package testpeer makes loopback peers for tests: an echo server, a port
 // that refuses, and a black hole. It is built on Go's net package and raw
 // system calls, never on netcore, so that netcore is tested against an
-// independent implementation. Every peer lives until the test ends.
+// independent implementation. Every peer lives until the test ends. It
+// also reads what a test needs of another process (LowestFreeFD).
 package testpeer
 
 import (
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -175,4 +177,24 @@ func UDPRefused(t testing.TB, ip string) netip.AddrPort {
 		t.Fatalf("connect the port holder: %v %v", err, cerr)
 	}
 	return ap
+}
+
+// LowestFreeFD is the lowest descriptor number process pid has not open:
+// the one its next open would get.
+func LowestFreeFD(pid int) (int, error) {
+	entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/fd")
+	if err != nil {
+		return 0, err
+	}
+	open := make(map[int]bool, len(entries))
+	for _, e := range entries {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			open[n] = true
+		}
+	}
+	free := 0
+	for open[free] {
+		free++
+	}
+	return free, nil
 }
