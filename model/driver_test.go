@@ -111,12 +111,23 @@ func keyMsg(k string) tea.KeyPressMsg {
 // after the deadline.
 func (d *driver) pumpUntil(what string, cond func() bool) {
 	d.t.Helper()
-	deadline := time.NewTimer(30 * time.Second) // a cap for a hang, not a speed test
+	d.pumpWithin(30*time.Second, what, cond) // a cap for a hang, not a speed test
+}
+
+// pumpWithin is pumpUntil with its own cap. cond is checked after each
+// message, and every few milliseconds besides: it may wait for something
+// outside the model (a client's read) that comes after the last message.
+func (d *driver) pumpWithin(limit time.Duration, what string, cond func() bool) {
+	d.t.Helper()
+	deadline := time.NewTimer(limit)
 	defer deadline.Stop()
+	poll := time.NewTicker(5 * time.Millisecond) // polling, not a synchronisation
+	defer poll.Stop()
 	for !cond() {
 		select {
 		case msg := <-d.msgs:
 			d.handle(msg)
+		case <-poll.C:
 		case <-deadline.C:
 			d.t.Fatalf("timed out waiting for %s; screen:\n%s", what, d.plain())
 		}

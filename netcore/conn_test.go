@@ -305,7 +305,10 @@ func TestConnWriteDeadline(t *testing.T) {
 	p := listenGo(t)
 	c := dialConn(t, p)
 	peer := p.accepted(t)
-	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB, more than the buffers hold
+	// 32 MiB: more than the buffers can hold, however the kernel tunes
+	// them (a send buffer grows to 4 MiB by default; a receive buffer
+	// grows only as its owner reads, and the peer reads nothing).
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<21)
 	_ = c.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 	n, err := c.Write(big)
 	checkTimeout(t, "write to a peer that does not read", err)
