@@ -82,7 +82,7 @@ func (p *attemptsPanel) openTrace() tea.Cmd {
 	if !row.started {
 		return p.c.info("that attempt has not started: no system calls")
 	}
-	return p.c.emit(overlayMsg{newSyscallsOverlay(p.c, row.trace, fmt.Sprintf("attempt #%d %s", p.sel, row.ai.Addr))})
+	return openSyscalls(p.c, row.trace, fmt.Sprintf("attempt #%d %s", p.sel, row.ai.Addr))
 }
 
 func (p *attemptsPanel) Update(msg tea.Msg) tea.Cmd {

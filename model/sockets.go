@@ -140,7 +140,7 @@ func (p *socketsPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		if e == nil {
 			return p.c.info("no socket selected"), true
 		}
-		return p.c.emit(overlayMsg{newSyscallsOverlay(p.c, e.Trace(), e.Describe())}), true
+		return openSyscalls(p.c, e.Trace(), e.Describe()), true
 	}
 	sel := p.sel
 	if p.c.keys.List.move(msg, &sel, len(p.all), p.page) {

@@ -1,6 +1,8 @@
 package model
 
 import (
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/sys/unix"
@@ -22,6 +24,25 @@ type syscallsOverlay struct {
 
 func newSyscallsOverlay(c *common, trace *engine.Trace, title string) *syscallsOverlay {
 	return &syscallsOverlay{c: c, trace: trace, title: title, follow: true, height: 1}
+}
+
+// openSyscalls opens the system calls of a socket or attempt over the
+// panels.
+func openSyscalls(c *common, trace *engine.Trace, title string) tea.Cmd {
+	o := newSyscallsOverlay(c, trace, title)
+	return tea.Batch(c.emit(overlayMsg{o}), o.tick())
+}
+
+// syscallsRedraw is how often the open log is drawn again: a system call
+// sends no message (a listener retrying accept, a reader's wait), so the
+// log would otherwise show new calls only at the next key.
+const syscallsRedraw = 250 * time.Millisecond
+
+// syscallsTickMsg asks the log o to draw again, while it is open.
+type syscallsTickMsg struct{ o *syscallsOverlay }
+
+func (o *syscallsOverlay) tick() tea.Cmd {
+	return tea.Tick(syscallsRedraw, func(time.Time) tea.Msg { return syscallsTickMsg{o} })
 }
 
 func (o *syscallsOverlay) Typing() bool     { return false }
@@ -59,8 +80,13 @@ func (o *syscallsOverlay) HandleKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *syscallsOverlay) Update(msg tea.Msg) tea.Cmd {
-	if s, ok := msg.(scrollMsg); ok {
-		o.scroll(s.rows)
+	switch msg := msg.(type) {
+	case scrollMsg:
+		o.scroll(msg.rows)
+	case syscallsTickMsg:
+		if msg.o == o { // the tick of a log closed since goes unanswered
+			return o.tick()
+		}
 	}
 	return nil
 }
