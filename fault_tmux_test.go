@@ -156,6 +156,7 @@ func TestTmuxPeerStopsReading(t *testing.T) {
 	if sc := s.screen(); strings.Contains(sc, "sent 600002 bytes") {
 		t.Fatalf("the send did not stall: the kernels took it all\n%s", sc)
 	}
+	s.waitText("the send makes no progress: the peer is not reading")
 
 	// Stalled: the peer's words still arrive, and the line takes more.
 	if _, err := peer.Write([]byte("pong from a peer that never reads\n")); err != nil {

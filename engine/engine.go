@@ -301,6 +301,9 @@ func (e *Engine) watchStates() {
 			if refreshStates(watched) {
 				e.hub.post(StatesChanged{})
 			}
+			for _, k := range watched {
+				e.checkStall(k)
+			}
 		}
 	}
 }

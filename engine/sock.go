@@ -81,6 +81,7 @@ type Sock struct {
 	// relay moves the bytes of a relay listener's connections and of
 	// their upstreams; the engine does not read or write those.
 	relay *relay.Relay
+	stall stall // the state refresh's record of sending progress
 	// readMu is held by the reader while it reads the socket itself, so
 	// that a TLS handshake starts only once no such read is under way.
 	readMu sync.Mutex

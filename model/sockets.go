@@ -184,6 +184,10 @@ func (p *socketsPanel) Update(msg tea.Msg) tea.Cmd {
 		return p.c.fail(receiveFailure(msg))
 	case engine.Sent:
 		return p.sent(msg)
+	case engine.SendStalled:
+		return p.c.warn(fmt.Sprintf("#%d: the send makes no progress: the peer is not reading (%s wait in our send queue); x or X ends it", msg.Sock.ID(), plural(msg.Queued, "byte")))
+	case engine.SendResumed:
+		return p.c.info(fmt.Sprintf("#%d: the send moves again", msg.Sock.ID()))
 	case engine.TLSDone:
 		return tlsDone(p.c, msg)
 	case shutdownMsg:
