@@ -16,7 +16,8 @@ const defaultCaptureLimit = 256 << 20
 // flood compares how fast the workbench takes a sustained flood (a
 // chargen-like peer writing 64 KiB at a time as fast as it is read) with
 // sockbench connect --recv-file /dev/null on the same peer, and what each
-// costs in CPU; and the workbench's peak memory under it.
+// costs in CPU; the workbench's peak memory under it; and how long a key
+// takes to show on its screen during the flood and once it has ended.
 //
 // The workbench pauses reading when its capture is full (so as not to
 // drop the oldest bytes unasked); the harness then resumes it with space,
@@ -62,10 +63,26 @@ func (h *harness) floodResults(res map[string][]floodResult) {
 		target: ">= 0.8x", met: metIf(ratio.median() >= 0.8)})
 	h.add(result{section: "flood", name: "CPU per GB: connect / workbench", ratio: ratios(cpuPerGB[1], cpuPerGB[0]), met: "-",
 		value: "above 1: the workbench spends less CPU per byte than connect"})
+	h.addKeyToFrame(res["workbench"])
 	limit := 1.3*defaultCaptureLimit/(1<<20) + 64
 	h.add(result{section: "flood", name: "workbench peak RSS under the flood (--capture-limit 256MiB)",
 		value:  fmt.Sprintf("max %.0f MiB (median %.0f); connect max %.0f MiB", peaks[0].max(), peaks[0].median(), peaks[1].max()),
 		target: fmt.Sprintf("< 1.3 x limit + 64 MiB = %.0f MiB", limit), met: metIf(peaks[0].max() < limit)})
+}
+
+// addKeyToFrame adds the row of key-to-frame times: each round's p99
+// during the flood over its p99 after it, in the same pane.
+func (h *harness) addKeyToFrame(res []floodResult) {
+	var ratio, during, after samples
+	for _, fr := range res {
+		ratio = append(ratio, fr.keysFlood.quantile(0.99)/fr.keysIdle.quantile(0.99))
+		during = append(during, fr.keysFlood...)
+		after = append(after, fr.keysIdle...)
+	}
+	h.add(result{section: "flood", name: "key-to-frame p99: during the flood / after it", ratio: ratio,
+		value: fmt.Sprintf("during: p50 %.0f ms, p99 %.0f ms; after: p50 %.0f ms, p99 %.0f ms (%d presses of ? a round each)",
+			during.median(), during.quantile(0.99), after.median(), after.quantile(0.99), keyPresses),
+		target: "<= 1.5x", met: metIf(ratio.median() <= 1.5)})
 }
 
 // floodResult is one flood: how fast the receiver took it and what that
@@ -76,6 +93,8 @@ type floodResult struct {
 	cpu    time.Duration // the receiver's CPU time over the window (connect: its whole life)
 	peak   int64         // the receiver's peak resident memory
 	fill   time.Duration // how long the workbench took to fill its capture
+
+	keysFlood, keysIdle samples // the workbench's key-to-frame times (ms), during the flood and after it
 }
 
 func (f floodResult) cpuPct() float64 { return 100 * f.cpu.Seconds() / f.window.Seconds() }
@@ -166,7 +185,51 @@ func (h *harness) floodWorkbench(f *chargen) (floodResult, error) {
 		return floodResult{}, err
 	}
 	_, peak := memoryOf(p.pid)
-	return floodResult{rate: rate, window: window, cpu: u1.cpu - u0.cpu, peak: peak, fill: fill}, nil
+	fr := floodResult{rate: rate, window: window, cpu: u1.cpu - u0.cpu, peak: peak, fill: fill}
+	if fr.keysFlood, err = keyToFrame(p); err != nil {
+		return floodResult{}, fmt.Errorf("keys during the flood: %w", err)
+	}
+	if err := f.stop(); err != nil {
+		return floodResult{}, err
+	}
+	time.Sleep(settle) // the end of the connection drawn, then quiet
+	if fr.keysIdle, err = keyToFrame(p); err != nil {
+		return floodResult{}, fmt.Errorf("keys after the flood: %w", err)
+	}
+	return fr, nil
+}
+
+// keyPresses is how many times keyToFrame opens the help.
+const keyPresses = 30
+
+// helpMarker is in the help overlay's first line, and nowhere else.
+const helpMarker = "panel and everywhere"
+
+// keyToFrame opens the help with ? and closes it with Esc, keyPresses
+// times, and returns the milliseconds from each ? (the tmux command that
+// sends it) to the frame that shows the help. Closing is not timed.
+func keyToFrame(p *pane) (samples, error) {
+	var ms samples
+	open := func(s string) bool { return strings.Contains(s, helpMarker) }
+	for range keyPresses {
+		w := p.out.expect(helpMarker)
+		start := monotonicNow()
+		if err := p.keys("?"); err != nil {
+			return nil, err
+		}
+		at, err := w.wait(30 * time.Second)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, float64(at-start)/1e6)
+		if err := p.keys("Escape"); err != nil {
+			return nil, err
+		}
+		if _, err := p.waitScreen("the help closed", 30*time.Second, func(s string) bool { return !open(s) }); err != nil {
+			return nil, err
+		}
+	}
+	return ms, nil
 }
 
 // chargen accepts one connection and writes to it as fast as it takes

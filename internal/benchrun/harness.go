@@ -51,7 +51,7 @@ var sections = []section{
 	{"connect", "connects per second: netcore's Dialer vs net.Dialer", (*harness).connectRate},
 	{"idle", "the workbench idle in tmux: CPU, wakeups, output; memory per idle socket", (*harness).idle},
 	{"startup", "start-up: first frame in tmux vs echo; resolve vs getent ahosts", (*harness).startup},
-	{"flood", "the workbench under a flood vs connect --recv-file /dev/null", (*harness).flood},
+	{"flood", "the workbench under a flood vs connect --recv-file /dev/null; key-to-frame during and after it", (*harness).flood},
 }
 
 func sectionNames() []string {
