@@ -20,10 +20,11 @@
 #   GO_BENCHTIME=1s    -benchtime of the in-process netcore benchmarks
 #   STARTUP_ROUNDS=15  rounds of the start-up comparisons (resolve: twice as many)
 #   IDLE_SECONDS=20    length of each idle measurement
-#   IDLE_SOCKETS=10000 idle sockets held open in the workbench
+#   IDLE_SOCKETS=10000 connections of each burst (listen --keep; the workbench,
+#                      which then holds them idle)
 #   FLOOD_SECONDS=5    length of each flood
 #   SECTIONS=all       or a comma-separated subset of:
-#                      bulk,sendfile,dgram,listen-dgram,connect,idle,startup,flood
+#                      bulk,sendfile,dgram,listen-dgram,connect,burst,idle,startup,flood
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)

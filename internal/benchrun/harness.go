@@ -49,7 +49,8 @@ var sections = []section{
 	{"dgram", "datagram receive: netcore ReceiveMessage vs Go net in one process, allocations", (*harness).datagramsInProcess},
 	{"listen-dgram", "listen --type dgram --recv-file /dev/null vs a Go net receiver", (*harness).listenDatagrams},
 	{"connect", "connects per second: netcore's Dialer vs net.Dialer", (*harness).connectRate},
-	{"idle", "the workbench idle in tmux: CPU, wakeups, output; memory per idle socket", (*harness).idle},
+	{"burst", "a burst of connections to listen --keep, all to be accepted", (*harness).listenBurst},
+	{"idle", "the workbench idle in tmux: CPU, wakeups, output; a burst of connections to a listener in it; memory per idle socket", (*harness).idle},
 	{"startup", "start-up: first frame in tmux vs echo; resolve vs getent ahosts", (*harness).startup},
 	{"flood", "the workbench under a flood vs connect --recv-file /dev/null; key-to-frame during and after it", (*harness).flood},
 }

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -145,11 +144,17 @@ func sendFilePeer(args []string) error {
 	}
 }
 
-// holdPeer connects N times to a TCP ADDRESS, 8 connections in flight,
-// says "held N" and keeps them open until its stdin ends.
+// holdPeer makes N connections to a TCP ADDRESS in one burst: N
+// non-blocking connects, one after the other, none waited for. Once every
+// one is established it says "held N", and keeps them open until its
+// stdin ends.
 func holdPeer(args []string) error {
 	if len(args) != 2 {
 		return errors.New("usage: hold ADDRESS N")
+	}
+	ap, err := netip.ParseAddrPort(args[0])
+	if err != nil {
+		return err
 	}
 	n, err := strconv.Atoi(args[1])
 	if err != nil {
@@ -158,32 +163,61 @@ func holdPeer(args []string) error {
 	if err := raiseFileLimit(n + 100); err != nil {
 		return err
 	}
-	conns := make([]net.Conn, n)
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			d := net.Dialer{Timeout: 30 * time.Second}
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				c, err := d.Dial("tcp4", args[0])
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-				conns[i] = c
-			}
-		})
+	to := &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+	fds := make([]int, 0, n)
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	for range n {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		fds = append(fds, fd)
+		if err := unix.Connect(fd, to); err != nil && err != unix.EINPROGRESS {
+			return err
+		}
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	if err := awaitConnected(fds, 60*time.Second); err != nil {
+		return err
 	}
 	fmt.Printf("held %d\n", n)
 	_, _ = io.Copy(io.Discard, os.Stdin)
-	for _, c := range conns {
-		_ = c.Close()
+	return nil
+}
+
+// awaitConnected waits until every socket's connect has ended, at most
+// limit, and fails if one failed.
+func awaitConnected(fds []int, limit time.Duration) error {
+	pending := make([]unix.PollFd, len(fds))
+	for i, fd := range fds {
+		pending[i] = unix.PollFd{Fd: int32(fd), Events: unix.POLLOUT}
+	}
+	deadline := time.Now().Add(limit)
+	for len(pending) > 0 {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d connects still under way after %v", len(pending), len(fds), limit)
+		}
+		if _, err := unix.Poll(pending, 100); err != nil && err != unix.EINTR {
+			return err
+		}
+		left := pending[:0]
+		for _, p := range pending {
+			if p.Revents == 0 {
+				left = append(left, p)
+				continue
+			}
+			errno, err := unix.GetsockoptInt(int(p.Fd), unix.SOL_SOCKET, unix.SO_ERROR)
+			if err == nil && errno != 0 {
+				err = syscall.Errno(errno)
+			}
+			if err != nil {
+				return fmt.Errorf("connect: %w", err)
+			}
+		}
+		pending = left
 	}
 	return nil
 }
