@@ -10,7 +10,7 @@
 # Needs Go, socat, tmux and getent. Builds sockbench, the driver
 # (internal/benchrun) and netcore's test binary once, into a scratch
 # directory; stops every process it started and removes the directory on
-# exit, Ctrl+C included. About 10 minutes with the defaults; the
+# exit, Ctrl+C included. About 5 minutes with the defaults; the
 # environment changes them:
 #
 #   ROUNDS=5           rounds of every side-by-side comparison
