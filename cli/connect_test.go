@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"sockbench/internal/testpeer"
 )
@@ -337,4 +340,57 @@ func TestConnectTimeoutPerAttempt(t *testing.T) {
 		t.Fatalf("failed events: %q", r.stdout)
 	}
 	wantFields(t, failed[0], map[string]any{"class": "timeout"})
+}
+
+// TestConnectDatagramsKeptApart has a UDP peer answer connect's datagram
+// with datagrams of falling and rising sizes, which connect receives into
+// one buffer: each is reported with exactly its own size, and --recv-file
+// holds them all, in order, with nothing left over from a longer one.
+func TestConnectDatagramsKeptApart(t *testing.T) {
+	peer, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	replies := [][]byte{
+		[]byte("a first reply, the longest of the small ones"),
+		[]byte("short"),
+		bytes.Repeat([]byte("reply "), 10000), // 60000 bytes
+		[]byte("tail"),
+	}
+	answered := make(chan error, 1)
+	go func() {
+		_ = peer.SetDeadline(time.Now().Add(testDeadline))
+		_, from, err := peer.ReadFromUDPAddrPort(make([]byte, 64))
+		for _, r := range replies {
+			if err == nil {
+				_, err = peer.WriteToUDPAddrPort(r, from)
+			}
+		}
+		answered <- err
+	}()
+	out := filepath.Join(t.TempDir(), "recv")
+	// The read timeout ends the exchange once the replies have come: a
+	// cap, long enough for them on a busy machine.
+	r := runCLI(t, "connect", "--type", "dgram", "--json", "--send", "ping", "--read-timeout", "3s", "--recv-file", out, peer.LocalAddr().String())
+	if err := <-answered; err != nil {
+		t.Fatal(err)
+	}
+	if r.code != exitOK {
+		t.Fatalf("status %d, stderr %q", r.code, r.stderr)
+	}
+	var sizes []int
+	for line := range strings.Lines(r.stdout) {
+		var ev struct {
+			Event string `json:"event"`
+			Bytes int    `json:"bytes"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err == nil && ev.Event == "received" {
+			sizes = append(sizes, ev.Bytes)
+		}
+	}
+	if want := []int{44, 5, 60000, 4}; !slices.Equal(sizes, want) {
+		t.Errorf("received events of %v bytes, want %v; stdout:\n%s", sizes, want, r.stdout)
+	}
+	assertFile(t, out, bytes.Join(replies, nil))
 }

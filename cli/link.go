@@ -46,7 +46,7 @@ func (l socketLink) receive(ctx context.Context, timeout time.Duration, buf []by
 		n, err := s.Receive(ctx, buf, 0)
 		return buf[:n], err
 	}
-	data, _, err := s.ReceiveDatagram(ctx)
+	data, _, err := s.ReceiveMessage(ctx, buf) // into buf, unless a datagram is larger
 	return data, err
 }
 

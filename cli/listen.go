@@ -418,8 +418,10 @@ func (l *listener) serve(c queued, rep reporter) {
 func (l *listener) serveDatagrams(rep reporter) int {
 	waitForever := netcore.WithCallTimeout(l.e.ctx, 0)
 	duplex := engine.NewDuplex(l.sock)
+	buf := receiveBuffers.Get().(*[receiveBufferSize]byte)
+	defer receiveBuffers.Put(buf)
 	for {
-		data, peer, err := l.sock.ReceiveDatagram(waitForever)
+		data, peer, err := l.sock.ReceiveMessage(waitForever, buf[:])
 		if err == nil {
 			err = l.plan.keep(data)
 		}

@@ -174,6 +174,44 @@ func TestListenAddressInUse(t *testing.T) {
 	}
 }
 
+// TestListenDatagramsKeptApart sends datagrams of falling and rising
+// sizes, one far larger than any fixed receive buffer, to a listener
+// that receives them all into one buffer: each is reported with exactly
+// its own bytes, and --recv-file holds them all, in order, with nothing
+// left over from a longer one before.
+func TestListenDatagramsKeptApart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dgram.sock")
+	out := filepath.Join(t.TempDir(), "recv")
+	b := runBackground(t, "listen", "--type", "dgram", "--json", "--json-data", "hex", "--recv-file", out, "unix:"+path)
+	b.stdout.waitLine(t, `{"event":"listening"`)
+	conn, err := net.Dial("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	datagrams := [][]byte{
+		[]byte("a first datagram, the longest of the small ones"),
+		[]byte("short"),
+		bytes.Repeat([]byte("datagram "), 20000), // 180000 bytes
+		[]byte("tail"),
+	}
+	for _, d := range datagrams {
+		if _, err := conn.Write(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, d := range datagrams {
+		line := b.stdout.waitLine(t, `{"event":"datagram"`)
+		if want := fmt.Sprintf(`"bytes":%d,"data":"%x"}`, len(d), d); !strings.HasSuffix(line, want) {
+			t.Errorf("datagram %d reported as %.120s..., want it to end %.120s", i, line, want)
+		}
+	}
+	if code := b.stop(t); code != exitOK {
+		t.Fatalf("status %d; stderr %q", code, b.stderr)
+	}
+	assertFile(t, out, bytes.Join(datagrams, nil))
+}
+
 // TestListenLargeUnixDatagramWhole sends a UNIX datagram larger than any
 // fixed receive buffer the command could use: every byte must reach
 // --recv-file.

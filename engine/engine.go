@@ -125,7 +125,6 @@ func (e *Engine) add(s *netcore.Socket, role Role, parent *Sock, trace *Trace) *
 	k.status.State = k.initialState()
 	if role != RoleListener {
 		// Made before the socket is announced: Send may come at once.
-		k.sendCh = make(chan sendReq, sendQueueLen)
 		k.room = make(chan struct{}, 1)
 	}
 	e.open = append(e.open, k)
@@ -344,7 +343,7 @@ func (e *Engine) Send(k *Sock, data []byte, to netcore.Addr) error {
 
 // queue queues a send request and makes sure a writer runs.
 func (e *Engine) queue(k *Sock, req sendReq) error {
-	if k.sendCh == nil {
+	if k.role == RoleListener {
 		return errors.New("a listener sends nothing")
 	}
 	if k.relay != nil {
@@ -356,6 +355,12 @@ func (e *Engine) queue(k *Sock, req sendReq) error {
 	defer k.mu.Unlock()
 	if k.tls != nil && !k.tls.done {
 		return fmt.Errorf("#%d is shaking hands (TLS): send once the handshake is over", k.id)
+	}
+	if k.sendCh == nil {
+		// Made at the first send, not with the socket: a queue of
+		// sendQueueLen requests is about 5 KiB, which ten thousand
+		// sockets that never send need not hold.
+		k.sendCh = make(chan sendReq, sendQueueLen)
 	}
 	select {
 	case k.sendCh <- req:

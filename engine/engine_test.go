@@ -373,3 +373,24 @@ func TestPanicIsReported(t *testing.T) {
 		t.Errorf("crashed %v\n%s", ev.Value, ev.Stack)
 	}
 }
+
+// TestIdleSocketHoldsNoSendQueue: a socket that has sent nothing holds no
+// send queue (ten thousand idle sockets would each hold one); the first
+// send makes it, and the bytes arrive.
+func TestIdleSocketHoldsNoSendQueue(t *testing.T) {
+	e, c := newEngine(t)
+	client, server := connectedPair(t, e, c)
+	if server.sendCh != nil || client.sendCh != nil {
+		t.Fatal("a socket that has sent nothing has a send queue")
+	}
+	if err := e.Send(server, []byte("first"), netcore.Addr{}); err != nil {
+		t.Fatal(err)
+	}
+	if sent := c.await("the send", is[Sent]).(Sent); sent.Sock != server || sent.N != 5 || sent.Err != nil {
+		t.Fatalf("sent %+v", sent)
+	}
+	c.await("the bytes at the client", func(ev Event) bool {
+		tr, ok := ev.(Traffic)
+		return ok && tr.Sock == client && client.Store().Stats().RxBytes == 5
+	})
+}

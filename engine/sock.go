@@ -62,7 +62,7 @@ type Sock struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	sendCh chan sendReq
+	sendCh chan sendReq  // made at the first send, under mu
 	room   chan struct{} // a token each time the writer took a request
 	// shutRead is set before we shut down reading, so that the reader
 	// tells our end of reading from the peer's.
