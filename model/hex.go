@@ -115,7 +115,7 @@ func (p *hexPanel) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, false
 	}
 	st := p.state(e)
-	if l.scroll(msg, p.height, p.scroll, func() { p.home(e) }, func() { st.follow = true }) {
+	if l.scroll(msg, p.height, p.scroll, func() { p.home(e) }, func() { st.follow, st.wireFollow = true, true }) {
 		return nil, true
 	}
 	switch {
@@ -250,6 +250,7 @@ func before(a, b streamTop) bool { return a.para < b.para || a.para == b.para &&
 func (p *hexPanel) home(k *engine.Sock) {
 	st := p.state(k)
 	st.follow, st.top, st.text = false, 0, streamTop{}
+	st.wireFollow, st.wireTop = false, 0
 }
 
 func (p *hexPanel) Update(msg tea.Msg) tea.Cmd {

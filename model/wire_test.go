@@ -220,3 +220,30 @@ func TestAttemptSegmentsEndAtTheHandshake(t *testing.T) {
 		t.Errorf("trail %q, want %q", got, want)
 	}
 }
+
+// TestWireViewHomeAndEnd: Home shows the wire view from its first line
+// (the connect), End follows the tail again.
+func TestWireViewHomeAndEnd(t *testing.T) {
+	d := newDriver(t, Config{Target: listenTCP(t).String(), Timeout: 5 * time.Second}, 120, 40)
+	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
+	k := d.m.socks.all[0]
+	for i := range 40 { // more system calls than the view has rows
+		if err := d.m.c.engine.Send(k, []byte{byte(i)}, netcore.Addr{}); err != nil {
+			t.Fatal(err)
+		}
+		d.pumpUntil("the byte sent", func() bool { return k.Store().Stats().TxBytes == int64(i+1) })
+	}
+	d.m.setFocus(ui.PanelHex, true)
+	d.key("v", "v")
+	if v := d.m.hex.wireView(k); v.Top == 0 || !v.Following {
+		t.Fatalf("before Home: top %d of %d, following %v", v.Top, v.Total, v.Following)
+	}
+	d.key("home")
+	if v := d.m.hex.wireView(k); v.Top != 0 || v.Following || !strings.Contains(v.Lines[0].Text, "socket(") {
+		t.Errorf("after Home: top %d, following %v, first line %+v", v.Top, v.Following, v.Lines[0])
+	}
+	d.key("end")
+	if v := d.m.hex.wireView(k); v.Top == 0 || !v.Following {
+		t.Errorf("after End: top %d of %d, following %v", v.Top, v.Total, v.Following)
+	}
+}
