@@ -287,7 +287,7 @@ RPORT=$(pane | grep -o '127\.0\.0\.1:[0-9]* *→' | head -1 | sed 's/127\.0\.0\.
 python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$RPORT/hello.txt').read()"
 wait_for "ended: client→server"
 keys Down
-wait_for "hello through the relay"
+wait_for "Hex · #2 tcp"
 keys Tab Tab
 wait_for "v hex/text/wire"
 keys v Home
