@@ -237,14 +237,19 @@ func (e *Engine) Reset(k *Sock) error {
 		return err
 	}
 	k.note("we reset the connection (SO_LINGER 0, then close): the peer gets RST")
-	return e.CloseSock(k)
+	// No close_notify first, inside TLS: it would tell the peer of an
+	// orderly end before the RST.
+	return e.closeSock(k, k.closeSocket)
 }
 
 // CloseSock stops a socket's goroutines and closes it. A UNIX listener's
 // socket file goes with it, so that the path can be listened on again.
-func (e *Engine) CloseSock(k *Sock) error {
+func (e *Engine) CloseSock(k *Sock) error { return e.closeSock(k, k.closeNow) }
+
+// closeSock forgets k, closes it with closeFunc and releases its capture.
+func (e *Engine) closeSock(k *Sock, closeFunc func() (*Packets, error)) error {
 	e.forget(k)
-	p, err := k.closeNow()
+	p, err := closeFunc()
 	e.releasePackets(p)
 	return err
 }
@@ -253,6 +258,11 @@ func (e *Engine) CloseSock(k *Sock) error {
 // release, the first time only.
 func (k *Sock) closeNow() (packets *Packets, err error) {
 	k.closeTLS()
+	return k.closeSocket()
+}
+
+// closeSocket is closeNow without TLS's close_notify.
+func (k *Sock) closeSocket() (packets *Packets, err error) {
 	k.cancel()
 	k.mu.Lock()
 	if !k.status.Closed {

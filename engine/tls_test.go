@@ -14,6 +14,8 @@ import (
 	"sockbench/internal/testpeer"
 	"sockbench/netcore"
 	"sockbench/tlsinfo"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestStartTLSBothSides: plaintext first, then both ends start TLS (a
@@ -28,24 +30,9 @@ func TestStartTLSBothSides(t *testing.T) {
 	waitStore(t, server.Store(), capture.Received, []byte("STARTTLS\r\n"))
 	waitUntil(t, "the send to end", patience, func() bool { client.mu.Lock(); defer client.mu.Unlock(); return !client.writing })
 
-	cert, err := tlsinfo.SelfSigned(tlsinfo.CertSpec{CommonName: "engine test", Names: []string{"127.0.0.1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartTLS(server, tlsinfo.SideServer, tlsinfo.Config{Certificates: []tls.Certificate{cert}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.StartTLS(client, tlsinfo.SideClient, tlsinfo.Config{ServerName: "127.0.0.1", Roots: []*x509.Certificate{cert.Leaf}}); err != nil {
-		t.Fatal(err)
-	}
+	shakeHands(t, e, c, client, server)
 	if err := e.StartTLS(client, tlsinfo.SideClient, tlsinfo.Config{}); err == nil || !strings.Contains(err.Error(), "already") {
 		t.Errorf("a second StartTLS: %v", err)
-	}
-	for range 2 {
-		done := c.await("a handshake's end", is[TLSDone]).(TLSDone)
-		if done.Err != nil || done.Report == nil {
-			t.Fatalf("handshake of #%d: %v", done.Sock.ID(), done.Err)
-		}
 	}
 	if client.TLS() == nil || !strings.Contains(client.TLSReport().Summary(), "TLS 1.3") {
 		t.Fatalf("client's session %v, report %q", client.TLS(), client.TLSReport().Summary())
@@ -68,6 +55,51 @@ func TestStartTLSBothSides(t *testing.T) {
 	}
 	if eof := c.await("the server's end of stream", is[EOF]).(EOF); eof.Sock != server {
 		t.Errorf("end of stream on #%d", eof.Sock.ID())
+	}
+}
+
+// shakeHands starts TLS on both ends of a connected pair and waits for
+// both handshakes to succeed.
+func shakeHands(t *testing.T, e *Engine, c *collector, client, server *Sock) {
+	t.Helper()
+	cert, err := tlsinfo.SelfSigned(tlsinfo.CertSpec{CommonName: "engine test", Names: []string{"127.0.0.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartTLS(server, tlsinfo.SideServer, tlsinfo.Config{Certificates: []tls.Certificate{cert}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.StartTLS(client, tlsinfo.SideClient, tlsinfo.Config{ServerName: "127.0.0.1", Roots: []*x509.Certificate{cert.Leaf}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		done := c.await("a handshake's end", is[TLSDone]).(TLSDone)
+		if done.Err != nil || done.Report == nil {
+			t.Fatalf("handshake of #%d: %v", done.Sock.ID(), done.Err)
+		}
+	}
+}
+
+// TestResetInsideTLS: a reset is a reset, TLS or not: no close_notify
+// goes first, so the peer sees the connection reset, not its end.
+func TestResetInsideTLS(t *testing.T) {
+	e, c := newEngine(t)
+	client, server := connectedPair(t, e, c)
+	shakeHands(t, e, c, client, server)
+	if err := e.Reset(client); err != nil {
+		t.Fatal(err)
+	}
+	ev := c.await("the server's end", func(ev Event) bool {
+		switch ev := ev.(type) {
+		case EOF:
+			return ev.Sock == server
+		case ReceiveFailed:
+			return ev.Sock == server
+		}
+		return false
+	})
+	if f, ok := ev.(ReceiveFailed); !ok || netcore.ErrnoOf(f.Err) != unix.ECONNRESET {
+		t.Errorf("the server saw %#v, want ECONNRESET", ev)
 	}
 }
 
