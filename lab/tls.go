@@ -152,7 +152,7 @@ func (l *Lab) CA() *x509.Certificate { return l.certs.ca.Cert }
 // sockbench connect --ca, or openssl s_client -CAfile).
 func (l *Lab) CAPEM() []byte { return l.certs.ca.PEM() }
 
-// RootsFor returns the roots to trust, besides the usual ones, for a
+// RootsFor returns the roots to trust, besides the usual ones, for a TCP
 // connection to addr: the lab's CA when addr is one of the lab's TLS
 // services, nothing otherwise.
 func (l *Lab) RootsFor(addr netcore.Addr) []*x509.Certificate {
