@@ -217,9 +217,7 @@ var emfileAccept = regexp.MustCompile(`(?m)^│(\d\d):(\d\d):(\d\d\.\d{6}) +\S+ 
 // one is closed.
 func TestTmuxListenerOutOfDescriptors(t *testing.T) {
 	s := startTmux(t, "--no-lab")
-	s.waitText("╭─ Sockets")
-	s.keys("Tab", "Tab")
-	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
+	s.focusSockets()
 	s.keys("l")
 	s.waitText("listen on")
 	s.keys("Enter")

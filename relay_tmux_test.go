@@ -17,9 +17,7 @@ import (
 func TestTmuxRelayIntercept(t *testing.T) {
 	upstream := echoPeer(t, nil)
 	s := startTmux(t, "--no-lab")
-	s.waitText("╭─ Sockets")
-	s.keys("Tab", "Tab")
-	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
+	s.focusSockets()
 	s.keys("R")
 	s.waitText("relay: LISTEN -> UPSTREAM")
 	s.text("127.0.0.1:0 -> " + upstream)

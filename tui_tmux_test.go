@@ -223,6 +223,15 @@ func labIndex(name string) int {
 	return -1
 }
 
+// focusSockets moves the focus from the resolve panel, where the
+// workbench starts, past the attempts panel to the sockets panel.
+func (s *tmuxSession) focusSockets() {
+	s.t.Helper()
+	s.waitText("╭─ Sockets")
+	s.keys("Tab", "Tab")
+	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
+}
+
 // useLab selects a lab service by moving down from the first row.
 func (s *tmuxSession) useLab(name string) {
 	s.t.Helper()
@@ -280,9 +289,7 @@ func TestTmuxLabRefuserAndBlackHole(t *testing.T) {
 
 func TestTmuxListenerTwoClients(t *testing.T) {
 	s := startTmux(t, "--no-lab")
-	s.waitText("╭─ Sockets")
-	s.keys("Tab", "Tab") // from the resolve panel, past the attempts panel
-	s.waitFor("the sockets focus", func(sc string) bool { return strings.Contains(sc, "l listen") })
+	s.focusSockets()
 	s.keys("l")
 	s.waitText("listen on")
 	s.keys("Enter")

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -36,13 +35,7 @@ func sha(p []byte) string {
 // shows the attempt, then the request, then the response, then the ends.
 func TestRelayHTTP(t *testing.T) {
 	dir := t.TempDir()
-	body := make([]byte, 1<<20)
-	if _, err := rand.Read(body); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "big.bin"), body, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	body := pyhttp.RandomFile(t, dir, "big.bin", 1<<20)
 	server, served := pyhttp.Server(t, dir)
 	dumpClient, dumpServer := filepath.Join(dir, "c2s"), filepath.Join(dir, "s2c")
 	b := runBackground(t, "relay", "--dump-client", dumpClient, "--dump-server", dumpServer, "127.0.0.1:0", server)

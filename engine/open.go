@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"sockbench/netcore"
+	"sockbench/relay"
 )
 
 // Dial is one connect run over a list of addresses.
@@ -83,16 +84,24 @@ const ListenBacklog = 4096
 
 // Listen opens a stream listener on addr, reported as Opened (or
 // OpenFailed). Its accepted connections become sockets of their own.
-func (e *Engine) Listen(addr netcore.Addr) {
+func (e *Engine) Listen(addr netcore.Addr) { e.listen(addr, nil) }
+
+// listen opens a stream listener whose connections r relays, or the
+// engine serves when r is nil.
+func (e *Engine) listen(addr netcore.Addr, r *relay.Relay) {
 	trace := NewTrace()
 	router := newTraceRouter(trace)
 	s, err := netcore.ListenConfig{Backlog: ListenBacklog, Options: []netcore.Option{netcore.WithTrace(router.trace)}}.Listen(addr)
 	if err != nil {
-		e.hub.post(OpenFailed{What: "listen on " + addr.String(), Err: err})
+		what := "listen on "
+		if r != nil {
+			what = "relay listen on "
+		}
+		e.hub.post(OpenFailed{What: what + addr.String(), Err: err})
 		return
 	}
 	if k := e.add(s, RoleListener, nil, trace); k != nil {
-		k.router = router
+		k.router, k.relay = router, r
 		e.listenerPackets(k)
 		e.announce(k)
 	}

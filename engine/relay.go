@@ -42,20 +42,7 @@ func (RelayEnded) event()    {}
 // engine, with the traffic of each in its own store, in order: what the
 // client sent is the client socket's received bytes, what went on to the
 // server the upstream socket's sent bytes, and so on back.
-func (e *Engine) ListenRelay(addr netcore.Addr, r *relay.Relay) {
-	trace := NewTrace()
-	router := newTraceRouter(trace)
-	s, err := netcore.ListenConfig{Backlog: ListenBacklog, Options: []netcore.Option{netcore.WithTrace(router.trace)}}.Listen(addr)
-	if err != nil {
-		e.hub.post(OpenFailed{What: "relay listen on " + addr.String(), Err: err})
-		return
-	}
-	if k := e.add(s, RoleListener, nil, trace); k != nil {
-		k.router, k.relay = router, r
-		e.listenerPackets(k)
-		e.announce(k)
-	}
-}
+func (e *Engine) ListenRelay(addr netcore.Addr, r *relay.Relay) { e.listen(addr, r) }
 
 // Relay is the relay that moves this socket's bytes (a relay listener's,
 // a relayed client's or its upstream's), or nil: the engine reads it.

@@ -159,26 +159,25 @@ func oldestHeld(c *common, k *engine.Sock) (*relay.Relay, relay.Chunk, bool) {
 
 // forwardHeld lets the oldest held chunk go on as it was.
 func (p *socketsPanel) forwardHeld(k *engine.Sock) tea.Cmd {
-	r, ch, ok := oldestHeld(p.c, k)
-	if !ok {
-		return nil
-	}
-	if err := r.Forward(ch.ID, ch.Data); err != nil {
-		return p.c.fail(err.Error())
-	}
-	return p.c.okay(fmt.Sprintf("forwarded #%d (%s %s)%s", ch.ID, plural(len(ch.Data), "byte"), dirText(ch.Dir), p.heldLeft(r)))
+	return p.decideHeld(k, "forwarded #%d (%s %s)", func(r *relay.Relay, ch relay.Chunk) error { return r.Forward(ch.ID, ch.Data) })
 }
 
 // dropHeld throws the oldest held chunk away.
 func (p *socketsPanel) dropHeld(k *engine.Sock) tea.Cmd {
+	return p.decideHeld(k, "dropped #%d (%s %s): the other side never gets it", func(r *relay.Relay, ch relay.Chunk) error { return r.Drop(ch.ID) })
+}
+
+// decideHeld applies decide to the oldest held chunk and says so with
+// done (its ID, size and direction).
+func (p *socketsPanel) decideHeld(k *engine.Sock, done string, decide func(*relay.Relay, relay.Chunk) error) tea.Cmd {
 	r, ch, ok := oldestHeld(p.c, k)
 	if !ok {
 		return nil
 	}
-	if err := r.Drop(ch.ID); err != nil {
+	if err := decide(r, ch); err != nil {
 		return p.c.fail(err.Error())
 	}
-	return p.c.okay(fmt.Sprintf("dropped #%d (%s %s): the other side never gets it%s", ch.ID, plural(len(ch.Data), "byte"), dirText(ch.Dir), p.heldLeft(r)))
+	return p.c.okay(fmt.Sprintf(done, ch.ID, plural(len(ch.Data), "byte"), dirText(ch.Dir)) + p.heldLeft(r))
 }
 
 // editHeld asks for the oldest held chunk's new bytes, as text with

@@ -2,14 +2,11 @@ package model
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
 	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -47,13 +44,7 @@ func TestWorkbenchRelayHTTP(t *testing.T) {
 		t.Skip("python3 is not installed")
 	}
 	dir := t.TempDir()
-	body := make([]byte, 1<<20)
-	if _, err := rand.Read(body); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "big.bin"), body, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	body := pyhttp.RandomFile(t, dir, "big.bin", 1<<20)
 	server, served := pyhttp.Server(t, dir)
 	d := newDriver(t, Config{}, 160, 50)
 	l := openRelay(d, server)

@@ -2,11 +2,8 @@ package relay
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,13 +22,7 @@ func sha(p []byte) string {
 // request, then the whole response, in order, and the same bytes.
 func TestRelayHTTP(t *testing.T) {
 	dir := t.TempDir()
-	body := make([]byte, 1<<20)
-	if _, err := rand.Read(body); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "big.bin"), body, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	body := pyhttp.RandomFile(t, dir, "big.bin", 1<<20)
 	server, served := pyhttp.Server(t, dir)
 	h := startRelay(t, "127.0.0.1:0", server)
 	host, port, _ := strings.Cut(h.addr, ":")

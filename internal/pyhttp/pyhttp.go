@@ -7,9 +7,11 @@ package pyhttp
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +195,18 @@ func python(t testing.TB) {
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed")
 	}
+}
+
+// RandomFile writes size random bytes to the file name in dir, for the
+// server to serve, and returns them.
+func RandomFile(t testing.TB, dir, name string, size int) []byte {
+	t.Helper()
+	body := make([]byte, size)
+	if _, err := rand.Read(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return body
 }
