@@ -15,7 +15,7 @@ func RenderSockets(s *Styles, v SocketsView, w, h int, focused bool) string {
 	inner := w - 2
 	var body []string
 	if len(v.Rows) == 0 {
-		body = append(body, s.Subtle.Render("no sockets: connect (c), or l listener · u UDP · p socketpair"))
+		body = append(body, s.Subtle.Render("no sockets: connect (c), or l listener · u UDP · p socketpair · R relay"))
 		return s.box(w, h, "Sockets", "", "", focused, body)
 	}
 	fixed := 3 + 6 + 11 + 2 + 6 + 6 + 7
