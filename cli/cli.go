@@ -130,6 +130,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // run is Run with the context given, for tests.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	out, stdout, stderr := newOutputs(stdout, stderr)
+	defer out.Close()
 	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		return runHelp(e, nil)

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a terminal both outputs share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestOutputsKeepTheirOrder: lines on stdout are gathered, but a line on
+// stderr comes after them on a shared terminal; what waits is written
+// within the delay, and all of it at Close.
+func TestOutputsKeepTheirOrder(t *testing.T) {
+	term := &lockedBuffer{}
+	o, out, errOut := newOutputs(term, term)
+	_, _ = out.Write([]byte("received 1\n"))
+	_, _ = out.Write([]byte("received 2\n"))
+	_, _ = errOut.Write([]byte("error\n"))
+	_, _ = out.Write([]byte("closed\n"))
+	if got := term.String(); !strings.HasPrefix(got, "received 1\nreceived 2\nerror\n") {
+		t.Errorf("stderr's line is not after stdout's: %q", got)
+	}
+	deadline := time.Now().Add(30 * time.Second) // a cap for a hang
+	for term.String() != "received 1\nreceived 2\nerror\nclosed\n" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the last line never came: %q", term.String())
+		}
+		time.Sleep(time.Millisecond) // polling, not a synchronisation
+	}
+	_, _ = out.Write([]byte("last"))
+	if err := o.Close(); err != nil || !strings.HasSuffix(term.String(), "closed\nlast") {
+		t.Errorf("after Close: %q, %v", term.String(), err)
+	}
+}
+
+// TestOutputsWriteALargeOutputAtOnce: a large write does not wait.
+func TestOutputsWriteALargeOutputAtOnce(t *testing.T) {
+	term := &lockedBuffer{}
+	o, out, _ := newOutputs(term, term)
+	defer o.Close()
+	big := bytes.Repeat([]byte("x"), outputFlushSize)
+	if n, err := out.Write(big); n != len(big) || err != nil || term.String() != string(big) {
+		t.Errorf("wrote %d, %v; the terminal has %d bytes", n, err, len(term.String()))
+	}
+}
