@@ -10,8 +10,12 @@ import (
 	"sockbench/safe"
 )
 
-// isTerminal reports whether v is an *os.File open on a terminal.
+// isTerminal reports whether v is an *os.File open on a terminal, or a
+// writer that wraps one (the command's gathered stdout).
 func isTerminal(v any) bool {
+	if w, ok := v.(interface{ Unwrap() io.Writer }); ok {
+		v = w.Unwrap()
+	}
 	f, ok := v.(*os.File)
 	return ok && term.IsTerminal(f.Fd())
 }

@@ -53,6 +53,9 @@ func (w outWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Unwrap is the writer under the gathering, for telling a terminal.
+func (w outWriter) Unwrap() io.Writer { return w.o.out }
+
 type errWriter struct {
 	o   *outputs
 	err io.Writer
@@ -64,6 +67,9 @@ func (w errWriter) Write(p []byte) (int, error) {
 	_ = w.o.flushLocked() // stdout's lines first; its failure is stdout's to report
 	return w.err.Write(p)
 }
+
+// Unwrap is stderr itself.
+func (w errWriter) Unwrap() io.Writer { return w.err }
 
 func (o *outputs) flush() {
 	o.mu.Lock()
