@@ -106,14 +106,25 @@ func (s *tmuxSession) keys(keys ...string) {
 
 func (s *tmuxSession) text(text string) { s.tmux("send-keys", "-t", "app", "-l", text) }
 
-// waitFor polls the pane until cond holds, failing at the deadline.
+// waitFor polls the pane until cond holds, failing at the deadline. The
+// screen it returns held still for one polling interval, when it does
+// within a second: a capture can catch tmux half-way through drawing a
+// frame, and the caller may look for more than cond in it.
 func (s *tmuxSession) waitFor(what string, cond func(screen string) bool) string {
 	s.t.Helper()
 	deadline := time.Now().Add(patience)
+	var met string         // the last capture that held cond
+	var settleBy time.Time // when to stop waiting for a still screen
 	for {
 		screen := s.screen()
 		if cond(screen) {
-			return screen
+			if screen == met || (!settleBy.IsZero() && time.Now().After(settleBy)) {
+				return screen
+			}
+			if settleBy.IsZero() {
+				settleBy = time.Now().Add(time.Second) // a screen with a spinner never holds still
+			}
+			met = screen
 		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("no %s within %v; the pane shows:\n%s", what, patience, screen)
