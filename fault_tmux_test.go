@@ -177,7 +177,8 @@ func TestTmuxPeerStopsReading(t *testing.T) {
 	if string(got) != want {
 		t.Fatalf("the peer got other bytes than were sent (%d bytes)", len(got))
 	}
-	s.waitText("#1: sent 7 bytes")
+	// The transcript, not the status line, which a later event may take.
+	s.waitText("offset 600002  7 bytes")
 }
 
 // workbenchPID returns the process id of the workbench in the session:

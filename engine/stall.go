@@ -10,7 +10,8 @@ type SendStalled struct {
 	Queued int
 }
 
-// SendResumed reports that a stalled send moves again.
+// SendResumed reports that a stalled send moves again, while it is still
+// under way (one that ended says so with its Sent event).
 type SendResumed struct{ Sock *Sock }
 
 func (SendStalled) event() {}
@@ -39,7 +40,11 @@ func (e *Engine) checkStall(k *Sock) {
 	moved := tx != st.lastTx
 	st.lastTx = tx
 	switch {
-	case !writing || moved:
+	case !writing:
+		// The send ended: its Sent event says how; "moves again" would
+		// come after it and say less.
+		st.still, st.stalled = 0, false
+	case moved:
 		st.still = 0
 		if st.stalled {
 			st.stalled = false
