@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"sockbench/internal/testpeer"
+
+	"golang.org/x/sys/unix"
 )
 
 // startCapture starts a capture that the test's cleanup stops; without
@@ -428,5 +430,20 @@ func TestStartWithoutCapNetRaw(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "child: capture refused") {
 		t.Fatalf("the child without CAP_NET_RAW: %v\n%s", err, out)
+	}
+}
+
+// TestStampsAreOnForCaptures: once a capture has started, the kernel
+// stamps packets as they pass, not when they are read, for every socket
+// that asks: a probe datagram's stamp is from before its read.
+func TestStampsAreOnForCaptures(t *testing.T) {
+	startCapture(t, Config{Filter: Filter{Proto: UDP, Remotes: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:9")}}})
+	fd, err := stampKeeper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if !stampedEarly(fd) {
+		t.Error("a datagram was stamped when it was read")
 	}
 }

@@ -60,6 +60,7 @@ func openSource(f Filter, snap uint32) (source, error) {
 		unix.Close(fd)
 		return nil, err
 	}
+	ensureStamps()
 	file := os.NewFile(uintptr(fd), "packet capture")
 	rc, err := file.SyscallConn()
 	if err != nil {
