@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"net/netip"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -11,29 +9,14 @@ import (
 	"sockbench/wire"
 )
 
-// mayCapture reports whether this process (and so the workbench it
-// starts) may capture packets.
-func mayCapture(t *testing.T) bool {
-	t.Helper()
-	c, err := wire.Start(wire.Config{Filter: wire.Filter{Proto: wire.TCP, Remotes: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:9")}}})
-	if errors.Is(err, wire.ErrNoCapNetRaw) {
-		return false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = c.Stop()
-	return true
-}
-
 // TestTmuxPacketTrails: with --capture-packets each attempt shows its own
 // packets: the refuser's SYN answered by RST ACK, the black hole's SYN
 // sent again and never answered, the echo's three-way handshake; the
 // wire view shows the data going out and coming back, then the FIN
 // exchange of the close.
 func TestTmuxPacketTrails(t *testing.T) {
-	if !mayCapture(t) {
-		t.Skip("no CAP_NET_RAW: TestTmuxNoPacketsWithoutPermission covers this case")
+	if err := wire.Permitted(); err != nil {
+		t.Skipf("%v: TestTmuxNoPacketsWithoutPermission covers this case", err)
 	}
 	s := startTmux(t, "--timeout", "2.5s", "--capture-packets")
 	s.waitText("echo/tcp")

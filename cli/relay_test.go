@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net"
@@ -24,11 +22,6 @@ func relayAddr(t *testing.T, w *lineWriter) string {
 	return strings.TrimPrefix(w.waitLine(t, "listening on "), "listening on ")
 }
 
-func sha(p []byte) string {
-	sum := sha256.Sum256(p)
-	return hex.EncodeToString(sum[:])
-}
-
 // TestRelayHTTP relays Python's http.client to Python's http.server
 // serving 1 MiB: the client gets the file; each side received what the
 // other sent (SHA-256); the dumps hold exactly those bytes; the report
@@ -41,8 +34,8 @@ func TestRelayHTTP(t *testing.T) {
 	b := runBackground(t, "relay", "--dump-client", dumpClient, "--dump-server", dumpServer, "127.0.0.1:0", server)
 	host, port, _ := strings.Cut(relayAddr(t, b.stdout), ":")
 	got := pyhttp.Get(t, host, port, "/big.bin")
-	if got.Status != "200" || got.Body != sha(body) {
-		t.Fatalf("the client got %s, a body of hash %s; the file's is %s", got.Status, got.Body, sha(body))
+	if got.Status != "200" || got.Body != pyhttp.SHA256(body) {
+		t.Fatalf("the client got %s, a body of hash %s; the file's is %s", got.Status, got.Body, pyhttp.SHA256(body))
 	}
 	srv := pyhttp.Next(t, served)
 	if got.Sent != srv.Received || srv.Sent != got.Received {
@@ -53,8 +46,8 @@ func TestRelayHTTP(t *testing.T) {
 	}
 	c2s, _ := os.ReadFile(dumpClient)
 	s2c, _ := os.ReadFile(dumpServer)
-	if sha(c2s) != got.Sent || sha(s2c) != srv.Sent || !bytes.HasSuffix(s2c, body) {
-		t.Errorf("the dumps: client->server %d bytes %s, server->client %d bytes %s", len(c2s), sha(c2s), len(s2c), sha(s2c))
+	if pyhttp.SHA256(c2s) != got.Sent || pyhttp.SHA256(s2c) != srv.Sent || !bytes.HasSuffix(s2c, body) {
+		t.Errorf("the dumps: client->server %d bytes %s, server->client %d bytes %s", len(c2s), pyhttp.SHA256(c2s), len(s2c), pyhttp.SHA256(s2c))
 	}
 	out := b.stdout.String()
 	wantInOrder(t, out, "accepted from 127.0.0.1:", "#0 "+server+"  connected", "connected to "+server,

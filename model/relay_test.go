@@ -2,8 +2,6 @@ package model
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net"
 	"os/exec"
@@ -16,11 +14,6 @@ import (
 	"sockbench/internal/pyhttp"
 	"sockbench/ui"
 )
-
-func sha(p []byte) string {
-	sum := sha256.Sum256(p)
-	return hex.EncodeToString(sum[:])
-}
 
 // openRelay opens a relay to upstream from the sockets panel and returns
 // its listener.
@@ -53,8 +46,8 @@ func TestWorkbenchRelayHTTP(t *testing.T) {
 	}
 	host, port, _ := strings.Cut(l.Local().String(), ":")
 	got := pyhttp.Get(t, host, port, "/big.bin")
-	if got.Status != "200" || got.Body != sha(body) {
-		t.Fatalf("the client got status %s and a body of hash %s; the file's is %s", got.Status, got.Body, sha(body))
+	if got.Status != "200" || got.Body != pyhttp.SHA256(body) {
+		t.Fatalf("the client got status %s and a body of hash %s; the file's is %s", got.Status, got.Body, pyhttp.SHA256(body))
 	}
 	srv := pyhttp.Next(t, served)
 	if got.Sent != srv.Received || srv.Sent != got.Received {
@@ -69,8 +62,8 @@ func TestWorkbenchRelayHTTP(t *testing.T) {
 		t.Fatalf("rows: client #%d (parent %v), upstream #%d (parent %v)", client.ID(), client.Parent(), up.ID(), up.Parent())
 	}
 	legs := map[string][2]string{
-		"the client's socket":   {sha(dirBytes(t, client, capture.Received)), sha(dirBytes(t, client, capture.Sent))},
-		"the upstream's socket": {sha(dirBytes(t, up, capture.Sent)), sha(dirBytes(t, up, capture.Received))},
+		"the client's socket":   {pyhttp.SHA256(dirBytes(t, client, capture.Received)), pyhttp.SHA256(dirBytes(t, client, capture.Sent))},
+		"the upstream's socket": {pyhttp.SHA256(dirBytes(t, up, capture.Sent)), pyhttp.SHA256(dirBytes(t, up, capture.Received))},
 	}
 	for name, leg := range legs {
 		if leg[0] != got.Sent || leg[1] != srv.Sent {

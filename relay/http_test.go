@@ -2,19 +2,12 @@ package relay
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"testing"
 
 	"sockbench/capture"
 	"sockbench/internal/pyhttp"
 )
-
-func sha(p []byte) string {
-	sum := sha256.Sum256(p)
-	return hex.EncodeToString(sum[:])
-}
 
 // TestRelayHTTP relays Python's http.client to Python's http.server
 // serving 1 MiB: the client gets the file whole; what each side received
@@ -27,8 +20,8 @@ func TestRelayHTTP(t *testing.T) {
 	h := startRelay(t, "127.0.0.1:0", server)
 	host, port, _ := strings.Cut(h.addr, ":")
 	got := pyhttp.Get(t, host, port, "/big.bin")
-	if got.Status != "200" || got.Body != sha(body) {
-		t.Fatalf("the client got status %s and a body of hash %s; the file's is %s", got.Status, got.Body, sha(body))
+	if got.Status != "200" || got.Body != pyhttp.SHA256(body) {
+		t.Fatalf("the client got status %s and a body of hash %s; the file's is %s", got.Status, got.Body, pyhttp.SHA256(body))
 	}
 	srv := pyhttp.Next(t, served)
 	if got.Sent != srv.Received || srv.Sent != got.Received {
@@ -56,8 +49,8 @@ func checkConversation(t *testing.T, conv *capture.Store, requestSum, responseSu
 		t.Errorf("the legs alternate as %v, want the request, then the response", order)
 	}
 	request, response := bytesOf(conv, capture.Sent), bytesOf(conv, capture.Received)
-	if sha(request) != requestSum || sha(response) != responseSum {
-		t.Errorf("the conversation's request is %s, response %s", sha(request), sha(response))
+	if pyhttp.SHA256(request) != requestSum || pyhttp.SHA256(response) != responseSum {
+		t.Errorf("the conversation's request is %s, response %s", pyhttp.SHA256(request), pyhttp.SHA256(response))
 	}
 	if !bytes.HasPrefix(request, []byte("GET /big.bin HTTP/1.1\r\n")) || !bytes.HasPrefix(response, []byte("HTTP/1.0 200 OK\r\n")) ||
 		!bytes.HasSuffix(response, body) {

@@ -407,7 +407,8 @@ func TestSetFilterNarrows(t *testing.T) {
 
 // TestStartWithoutCapNetRaw runs this test again in a process without
 // CAP_NET_RAW (setpriv drops it from the bounding set): Start fails with
-// ErrNoCapNetRaw, in one line that says how to grant it.
+// ErrNoCapNetRaw, in one line that says how to grant it, and Permitted
+// says so beforehand.
 func TestStartWithoutCapNetRaw(t *testing.T) {
 	if os.Getenv("WIRE_TEST_CHILD") == "no-net-raw" {
 		_, err := Start(Config{Filter: Filter{Proto: TCP, Remotes: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:9")}}})
@@ -417,6 +418,9 @@ func TestStartWithoutCapNetRaw(t *testing.T) {
 		if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "sudo setcap cap_net_raw+ep $(which sockbench)") ||
 			!strings.Contains(msg, "root") {
 			t.Fatalf("message %q", msg)
+		}
+		if err := Permitted(); !errors.Is(err, ErrNoCapNetRaw) {
+			t.Fatalf("Permitted without CAP_NET_RAW: %v", err)
 		}
 		t.Log("child: capture refused as it should be")
 		return

@@ -39,6 +39,24 @@ type packetSocket struct {
 	drops    atomic.Int64
 }
 
+// Permitted reports whether a capture can start here: nil, or
+// ErrNoCapNetRaw without the permission to capture.
+func Permitted() error {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return packetSocketError(err)
+	}
+	return unix.Close(fd)
+}
+
+// packetSocketError says why a packet socket could not be made.
+func packetSocketError(err error) error {
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return ErrNoCapNetRaw
+	}
+	return fmt.Errorf("wire: packet socket: %w", err)
+}
+
 func openSource(f Filter, snap uint32) (source, error) {
 	loopbacks, err := loopbackIndexes()
 	if err != nil {
@@ -49,10 +67,8 @@ func openSource(f Filter, snap uint32) (source, error) {
 		return nil, err
 	}
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
-		return nil, ErrNoCapNetRaw
-	} else if err != nil {
-		return nil, fmt.Errorf("wire: packet socket: %w", err)
+	if err != nil {
+		return nil, packetSocketError(err)
 	}
 	// Protocol 0 receives nothing until bind names one: the filter is in
 	// place before the first packet.

@@ -3,3 +3,6 @@
 package wire
 
 func openSource(Filter, uint32) (source, error) { return nil, ErrUnsupported }
+
+// Permitted reports whether a capture can start here: ErrUnsupported.
+func Permitted() error { return ErrUnsupported }

@@ -8,6 +8,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -209,4 +211,10 @@ func RandomFile(t testing.TB, dir, name string, size int) []byte {
 		t.Fatal(err)
 	}
 	return body
+}
+
+// SHA256 is the hash of p in hex, as the scripts print theirs.
+func SHA256(p []byte) string {
+	sum := sha256.Sum256(p)
+	return hex.EncodeToString(sum[:])
 }
