@@ -222,8 +222,16 @@ func (w *ctxWatch) release() {
 	w.done, w.stop = nil, nil
 }
 
-// pollNow polls fd once for events, without waiting.
-func pollNow(fd int, events int16) (int, error) {
+// pollNow polls fd once for events, without waiting. A signal (the Go
+// runtime's preemption sends them all the time) can interrupt even a poll
+// that does not wait: it is polled again, so that EINTR is never taken for
+// readiness (WaitReadable on a quiet socket once returned at once so).
+func pollNow(fd int, events int16) (n int, err error) {
 	fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
-	return unix.Poll(fds, 0)
+	for range 8 {
+		if n, err = unix.Poll(fds, 0); err != unix.EINTR {
+			return n, err
+		}
+	}
+	return n, err
 }
