@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,4 +93,78 @@ func liveMemory() (runtime.MemStats, int) {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m, runtime.NumGoroutine()
+}
+
+// ingestChunk is what the flood's peer writes at a time, and one op of
+// BenchmarkIngest.
+const ingestChunk = 64 << 10
+
+// BenchmarkIngest measures the engine's read path under a flood: a peer
+// in this process writes 64 KiB at a time as fast as the engine reads,
+// and the engine records every byte in the socket's store (64 MiB, let
+// run on once full, as the workbench's user does with space). One op is
+// 64 KiB recorded. cpu-ms/GB is the CPU of the whole process (the peer's
+// writing included) per gigabyte recorded: the number to compare when
+// changing the read path, since a rate on a shared machine moves more.
+func BenchmarkIngest(b *testing.B) {
+	e := New(Config{CaptureLimit: 64 << 20})
+	defer e.Close()
+	at, err := netcore.ParseAddr("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Listen(at)
+	var l *Sock
+	drainUntil(b, e, func(ev Event) bool {
+		if o, ok := ev.(Opened); ok {
+			l = o.Socks[0]
+		}
+		return l != nil
+	})
+	conn, err := net.Dial("tcp4", l.Local().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	peerDone := make(chan struct{})
+	go func() {
+		defer close(peerDone)
+		chunk := make([]byte, ingestChunk)
+		for {
+			if _, err := conn.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { conn.Close(); <-peerDone }()
+
+	var k *Sock
+	drainUntil(b, e, func(ev Event) bool {
+		if a, ok := ev.(Accepted); ok {
+			k = a.Sock
+		}
+		return k != nil
+	})
+	b.SetBytes(ingestChunk)
+	start := k.Store().Stats().RxBytes
+	want := start + int64(b.N)*ingestChunk
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	drainUntil(b, e, func(ev Event) bool {
+		if p, ok := ev.(Paused); ok && p.Sock == k {
+			e.SetPaused(k, false)
+		}
+		return k.Store().Stats().RxBytes >= want
+	})
+	b.StopTimer()
+	got := k.Store().Stats().RxBytes - start
+	b.ReportMetric(float64((cpuTime(b)-cpu0).Milliseconds())/(float64(got)/1e9), "cpu-ms/GB")
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
