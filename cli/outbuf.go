@@ -24,13 +24,16 @@ type outputs struct {
 	mu      sync.Mutex
 	out     io.Writer
 	pending bytes.Buffer
-	timer   *time.Timer // set while something waits
-	err     error       // the first failed write to out, reported to later writers
+	since   time.Time     // when the oldest byte of pending came
+	timer   *time.Timer   // set while something waits
+	delay   time.Duration // outputDelay; tests set their own, with the clock
+	clock   func() time.Time
+	err     error // the first failed write to out, reported to later writers
 }
 
 // newOutputs wraps stdout and stderr; Close writes what waits.
 func newOutputs(stdout, stderr io.Writer) (o *outputs, out, errOut io.Writer) {
-	o = &outputs{out: stdout}
+	o = &outputs{out: stdout, delay: outputDelay, clock: time.Now}
 	return o, outWriter{o}, errWriter{o, stderr}
 }
 
@@ -43,12 +46,21 @@ func (w outWriter) Write(p []byte) (int, error) {
 	if o.err != nil {
 		return 0, o.err
 	}
+	now := o.clock()
+	if o.pending.Len() == 0 {
+		o.since = now
+	}
 	o.pending.Write(p)
-	if o.pending.Len() >= outputFlushSize {
+	// While lines keep coming, the writer that finds the oldest waiting
+	// half the delay writes them itself, and the timer, left as a
+	// backstop for the last lines of a burst, is stopped before it fires.
+	// Firing every 20 ms, each time on a goroutine of its own, it made a
+	// 2 GiB receive over UNIX about 5% slower.
+	if o.pending.Len() >= outputFlushSize || now.Sub(o.since) >= o.delay/2 {
 		return len(p), o.flushLocked()
 	}
 	if o.timer == nil {
-		o.timer = time.AfterFunc(outputDelay, o.flush)
+		o.timer = time.AfterFunc(o.delay, o.flush)
 	}
 	return len(p), nil
 }

@@ -62,3 +62,27 @@ func TestOutputsWriteALargeOutputAtOnce(t *testing.T) {
 		t.Errorf("wrote %d, %v; the terminal has %d bytes", n, err, len(term.String()))
 	}
 }
+
+// TestOutputsWrittenByTheWriterWhileLinesKeepComing: a line that finds the
+// oldest waiting line half the delay old writes them all itself, at once,
+// rather than leave them to the timer.
+func TestOutputsWrittenByTheWriterWhileLinesKeepComing(t *testing.T) {
+	term := &lockedBuffer{}
+	o, out, _ := newOutputs(term, term)
+	defer o.Close()
+	// An hour's delay: the timer does not fire while the test runs,
+	// however slow the machine.
+	now := time.Now()
+	o.delay, o.clock = time.Hour, func() time.Time { return now }
+	_, _ = out.Write([]byte("a\n"))
+	now = now.Add(o.delay/2 - time.Microsecond)
+	_, _ = out.Write([]byte("b\n"))
+	if got := term.String(); got != "" {
+		t.Fatalf("written before half the delay: %q", got)
+	}
+	now = now.Add(time.Microsecond)
+	_, _ = out.Write([]byte("c\n"))
+	if got := term.String(); got != "a\nb\nc\n" {
+		t.Fatalf("after half the delay the writer wrote %q", got)
+	}
+}
