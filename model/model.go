@@ -292,6 +292,8 @@ func (m *Model) request(msg tea.Msg) (tea.Cmd, bool) {
 		m.sizeOverlay()
 	case closeOverlayMsg:
 		m.overlay = nil
+	case captureStartedMsg:
+		return captureStarted(m.c, msg), true
 	case leaveSendMsg:
 		if m.running() != "" {
 			return m.escape(), true

@@ -43,12 +43,26 @@ func wireLines(k *engine.Sock) (lines []ui.WireLine, why string) {
 	return lines, why
 }
 
-// captureKey starts capturing a socket's packets from now on.
+// captureStartedMsg says how starting a socket's packet capture went.
+type captureStartedMsg struct {
+	id  int
+	err error
+}
+
+// captureKey starts capturing a socket's packets from now on, off the
+// UI's goroutine: the process's first capture waits, up to about 50 ms,
+// until the kernel stamps packets as they pass.
 func captureKey(c *common, k *engine.Sock) tea.Cmd {
-	if err := c.engine.CapturePackets(k); err != nil {
-		return c.fail(fmt.Sprintf("#%d: no packet capture: %s", k.ID(), err))
+	eng := c.engine
+	return func() tea.Msg { return captureStartedMsg{id: k.ID(), err: eng.CapturePackets(k)} }
+}
+
+// captureStarted reports how starting a capture went.
+func captureStarted(c *common, msg captureStartedMsg) tea.Cmd {
+	if msg.err != nil {
+		return c.fail(fmt.Sprintf("#%d: no packet capture: %s", msg.id, msg.err))
 	}
-	return c.okay(fmt.Sprintf("#%d: capturing its packets from now on; v in the traffic panel shows them with its system calls", k.ID()))
+	return c.okay(fmt.Sprintf("#%d: capturing its packets from now on; v in the traffic panel shows them with its system calls", msg.id))
 }
 
 // wireTop is the first wire line shown of total.

@@ -121,6 +121,12 @@ func TestWireViewSaysWhyNoPackets(t *testing.T) {
 	if flags := tsharkFlags(t, path); len(flags) < 3 || flags[0] != "0x0002" {
 		t.Errorf("tshark reads the flags %v of the made-up file; want a SYN first", flags)
 	}
+	// W starts the capture in a command, off the UI's goroutine (the
+	// first one waits for the kernel's timestamps): nothing has started
+	// when the key is handled.
+	if cmd, ok := d.m.panels[ui.PanelHex].HandleKey(keyMsg("W")); !ok || cmd == nil || k.Packets() != nil {
+		t.Fatalf("W handled %v, command %v, capture started %v", ok, cmd != nil, k.Packets() != nil)
+	}
 	d.key("W")
 	if canCapture(t) {
 		d.waitScreen("capturing: no packets yet")
