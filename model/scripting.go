@@ -239,9 +239,10 @@ func (p *sendPanel) toggleRecording() tea.Cmd {
 		p.saveRecording)
 }
 
-// saveRecording saves the recorded steps under name.
+// saveRecording saves the recorded steps under name. A snippet of that
+// name is replaced only when the user says so; no keeps the recording and
+// asks for another name.
 func (p *sendPanel) saveRecording(name string) (tea.Cmd, error) {
-	s := &p.scripts
 	if err := snippets.CheckName(name); err != nil {
 		return nil, err
 	}
@@ -249,12 +250,30 @@ func (p *sendPanel) saveRecording(name string) (tea.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	sn := snippets.Snippet{Name: name, Steps: s.recording}
-	if err := snippets.Put(path, sn); err != nil {
+	book, err := snippets.Load(path)
+	if err != nil {
 		return nil, err
 	}
+	if old, ok := book.Find(name); ok {
+		pk := p.c.keys.Prompt
+		return askChoice(p.c, fmt.Sprintf("a snippet %s (%d steps) exists: y replaces it · n gives this one another name · esc cancels", name, len(old.Steps)),
+			choice{pk.Yes, func() tea.Cmd { return p.putRecording(path, name) }},
+			choice{pk.No, p.toggleRecording},
+		), nil
+	}
+	return p.putRecording(path, name), nil
+}
+
+// putRecording writes the recorded steps to the snippets file at path as
+// the snippet name, and ends the recording.
+func (p *sendPanel) putRecording(path, name string) tea.Cmd {
+	s := &p.scripts
+	sn := snippets.Snippet{Name: name, Steps: s.recording}
+	if err := snippets.Put(path, sn); err != nil {
+		return p.c.fail("the snippet is not saved: " + err.Error())
+	}
 	s.recOn, s.recording, s.last = false, nil, &sn
-	return p.c.okay(fmt.Sprintf("saved the snippet %s (%d steps) in %s: F5 runs it, ctrl+o lists them all", name, len(sn.Steps), path)), nil
+	return p.c.okay(fmt.Sprintf("saved the snippet %s (%d steps) in %s: F5 runs it, ctrl+o lists them all", name, len(sn.Steps), path))
 }
 
 // askWait adds a wait step to the recording.

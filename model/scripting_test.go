@@ -114,6 +114,55 @@ func TestSnippetRecordAndReplay(t *testing.T) {
 	}
 }
 
+// TestSnippetSaveAsksBeforeReplacing: saving a recording under a name the
+// file has asks first; n keeps both and asks for another name, y replaces
+// the old one.
+func TestSnippetSaveAsksBeforeReplacing(t *testing.T) {
+	peer := startSMTPPeer(t)
+	path := filepath.Join(t.TempDir(), "snippets")
+	d := newDriver(t, Config{Target: peer.addr, Timeout: 5 * time.Second, SnippetsPath: path}, 150, 50)
+	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
+	d.m.setFocus(ui.PanelSend, true)
+	record := func(line, name string) {
+		t.Helper()
+		d.key("ctrl+x")
+		d.typeText(line)
+		d.key("enter", "ctrl+x")
+		d.typeText(name)
+		d.key("enter")
+	}
+	file := func() string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	record("NOOP", "mine")
+	if !strings.HasSuffix(file(), "[mine]\nsend NOOP\\r\\n\n") {
+		t.Fatalf("first save: %q", file())
+	}
+	record("RSET", "mine")
+	if !d.screenHas("a snippet mine (1 steps) exists: y replaces it") || !strings.Contains(file(), "send NOOP") || strings.Contains(file(), "RSET") {
+		t.Fatalf("no question before replacing; file %q:\n%s", file(), d.plain())
+	}
+	d.key("n")
+	d.typeText("other")
+	d.key("enter")
+	if got := file(); !strings.Contains(got, "[mine]\nsend NOOP\\r\\n\n") || !strings.Contains(got, "[other]\nsend RSET\\r\\n\n") {
+		t.Fatalf("after n and another name: %q", got)
+	}
+	record("HELP", "mine")
+	d.key("y")
+	if got := file(); strings.Contains(got, "NOOP") || !strings.Contains(got, "[mine]\nsend HELP\\r\\n\n") || !strings.Contains(got, "[other]") {
+		t.Fatalf("after y: %q", got)
+	}
+	if !strings.Contains(d.m.c.status, "saved the snippet mine (1 steps)") {
+		t.Errorf("status %q", d.m.c.status)
+	}
+}
+
 // TestSnippetWaitThatNeverComes: a wait that times out ends the run with
 // its step, its line and what it waited for; the send after it never
 // goes.
