@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"time"
 
@@ -55,6 +56,12 @@ func (e *Engine) readLoop(k *Sock) {
 		var ended bool
 		if err == nil {
 			ended, full, err = e.takeReady(k)
+		}
+		if full {
+			// Under a flood the reader seldom blocks, and a goroutine
+			// it woke (the one taking the engine's events for the
+			// screen) waits in this P's queue until it does: yield.
+			runtime.Gosched()
 		}
 		if err != nil {
 			ended = e.readFailed(k, ctx, err)
