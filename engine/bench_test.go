@@ -36,18 +36,7 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 func idleSocketCost(b *testing.B) (heap, stack, goroutines float64) {
 	e := New(Config{})
 	defer e.Close()
-	at, err := netcore.ParseAddr("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	e.Listen(at)
-	var l *Sock
-	drainUntil(b, e, func(ev Event) bool {
-		if o, ok := ev.(Opened); ok {
-			l = o.Socks[0]
-		}
-		return l != nil
-	})
+	l := listenLoopback(b, e)
 	before, g0 := liveMemory()
 	conns := make([]net.Conn, 0, idleSockets)
 	defer func() {
@@ -67,6 +56,24 @@ func idleSocketCost(b *testing.B) (heap, stack, goroutines float64) {
 	return float64(after.HeapInuse-before.HeapInuse) / idleSockets,
 		float64(after.StackInuse-before.StackInuse) / idleSockets,
 		float64(g1-g0) / idleSockets
+}
+
+// listenLoopback opens a listener of e on 127.0.0.1 and returns it once
+// it is open.
+func listenLoopback(b *testing.B, e *Engine) *Sock {
+	at, err := netcore.ParseAddr("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.Listen(at)
+	var l *Sock
+	drainUntil(b, e, func(ev Event) bool {
+		if o, ok := ev.(Opened); ok {
+			l = o.Socks[0]
+		}
+		return l != nil
+	})
+	return l
 }
 
 // drainUntil takes the engine's events, each given to done, until done
@@ -109,18 +116,7 @@ const ingestChunk = 64 << 10
 func BenchmarkIngest(b *testing.B) {
 	e := New(Config{CaptureLimit: 64 << 20})
 	defer e.Close()
-	at, err := netcore.ParseAddr("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	e.Listen(at)
-	var l *Sock
-	drainUntil(b, e, func(ev Event) bool {
-		if o, ok := ev.(Opened); ok {
-			l = o.Socks[0]
-		}
-		return l != nil
-	})
+	l := listenLoopback(b, e)
 	conn, err := net.Dial("tcp4", l.Local().String())
 	if err != nil {
 		b.Fatal(err)

@@ -63,15 +63,23 @@ func (p *smtpPeer) lines(n int) []string {
 	return append([]string(nil), p.got[n]...)
 }
 
+// sendLineDriver runs a workbench connected to addr, with the snippets
+// file at path, its send line focused once the connection is up.
+func sendLineDriver(t *testing.T, addr, path string) *driver {
+	t.Helper()
+	d := newDriver(t, Config{Target: addr, Timeout: 5 * time.Second, SnippetsPath: path}, 150, 50)
+	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
+	d.m.setFocus(ui.PanelSend, true)
+	return d
+}
+
 // TestSnippetRecordAndReplay: a two-step snippet recorded on the send
 // line (send EHLO, wait for 250, send QUIT) is saved as a person would
 // write it, and F5 replays it on a new connection.
 func TestSnippetRecordAndReplay(t *testing.T) {
 	peer := startSMTPPeer(t)
 	path := filepath.Join(t.TempDir(), "snippets")
-	d := newDriver(t, Config{Target: peer.addr, Timeout: 5 * time.Second, SnippetsPath: path}, 150, 50)
-	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
-	d.m.setFocus(ui.PanelSend, true)
+	d := sendLineDriver(t, peer.addr, path)
 	d.key("ctrl+x")
 	d.typeText("EHLO x")
 	d.key("enter")
@@ -93,9 +101,7 @@ func TestSnippetRecordAndReplay(t *testing.T) {
 	}
 
 	// A new connection; F5 runs the snippet on it.
-	d2 := newDriver(t, Config{Target: peer.addr, Timeout: 5 * time.Second, SnippetsPath: path}, 150, 50)
-	d2.pumpUntil("the second connection", func() bool { return len(d2.m.socks.all) == 1 })
-	d2.m.setFocus(ui.PanelSend, true)
+	d2 := sendLineDriver(t, peer.addr, path)
 	d2.key("ctrl+o")
 	if _, ok := d2.m.overlay.(*snippetPicker); !ok || !d2.screenHas("smtp-hello") {
 		t.Fatalf("no picker with the snippet:\n%s", d2.plain())
@@ -120,9 +126,7 @@ func TestSnippetRecordAndReplay(t *testing.T) {
 func TestSnippetSaveAsksBeforeReplacing(t *testing.T) {
 	peer := startSMTPPeer(t)
 	path := filepath.Join(t.TempDir(), "snippets")
-	d := newDriver(t, Config{Target: peer.addr, Timeout: 5 * time.Second, SnippetsPath: path}, 150, 50)
-	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
-	d.m.setFocus(ui.PanelSend, true)
+	d := sendLineDriver(t, peer.addr, path)
 	record := func(line, name string) {
 		t.Helper()
 		d.key("ctrl+x")
@@ -172,9 +176,7 @@ func TestSnippetWaitThatNeverComes(t *testing.T) {
 	if err := os.WriteFile(path, []byte("[never]\ntimeout 200ms\nsend HELLO\\r\\n\nwait 354\nsend QUIT\\r\\n\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := newDriver(t, Config{Target: peer.addr, Timeout: 5 * time.Second, SnippetsPath: path}, 150, 50)
-	d.pumpUntil("the connection", func() bool { return len(d.m.socks.all) == 1 })
-	d.m.setFocus(ui.PanelSend, true)
+	d := sendLineDriver(t, peer.addr, path)
 	d.key("ctrl+o", "enter")
 	d.pumpUntil("the failure", func() bool { return d.m.send.scripts.job == nil && d.m.c.status != "running snippet never…" })
 	if !strings.Contains(d.m.c.status, `step 2 (line 4): no text "354" came in time`) {
