@@ -470,7 +470,7 @@ func (x *exchanger) receive(ctx context.Context) error {
 			return err
 		}
 		x.duplex.Received(func() {
-			x.plan.pcap.record(capture.Received, time.Now(), x.peer, data)
+			x.plan.pcap.recordReceived(x.peer, data)
 			x.rx += int64(len(data))
 			x.rep.received(data, x.rx)
 		})

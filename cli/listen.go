@@ -429,7 +429,7 @@ func (l *listener) serveDatagrams(rep reporter) int {
 			return l.end(rep, err)
 		}
 		duplex.Received(func() {
-			l.plan.pcap.record(capture.Received, time.Now(), peer, data)
+			l.plan.pcap.recordReceived(peer, data)
 			rep.datagram(peer, data)
 		})
 		if err := l.reply(duplex, peer, rep); err != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -64,8 +65,9 @@ func TestOutputsWriteALargeOutputAtOnce(t *testing.T) {
 }
 
 // TestOutputsWrittenByTheWriterWhileLinesKeepComing: a line that finds the
-// oldest waiting line half the delay old writes them all itself, at once,
-// rather than leave them to the timer.
+// oldest waiting line half the delay old (it looks every ageCheckEvery
+// lines) writes them all itself, at once, rather than leave them to the
+// timer.
 func TestOutputsWrittenByTheWriterWhileLinesKeepComing(t *testing.T) {
 	term := &lockedBuffer{}
 	o, out, _ := newOutputs(term, term)
@@ -74,15 +76,27 @@ func TestOutputsWrittenByTheWriterWhileLinesKeepComing(t *testing.T) {
 	// however slow the machine.
 	now := time.Now()
 	o.delay, o.clock = time.Hour, func() time.Time { return now }
-	_, _ = out.Write([]byte("a\n"))
+	var want strings.Builder
+	write := func(n int) {
+		for range n {
+			line := fmt.Sprintf("line %d\n", want.Len())
+			want.WriteString(line)
+			_, _ = out.Write([]byte(line))
+		}
+	}
+	write(ageCheckEvery - 1)
 	now = now.Add(o.delay/2 - time.Microsecond)
-	_, _ = out.Write([]byte("b\n"))
+	write(1) // a look at the clock: not old enough yet
 	if got := term.String(); got != "" {
 		t.Fatalf("written before half the delay: %q", got)
 	}
 	now = now.Add(time.Microsecond)
-	_, _ = out.Write([]byte("c\n"))
-	if got := term.String(); got != "a\nb\nc\n" {
-		t.Fatalf("after half the delay the writer wrote %q", got)
+	write(ageCheckEvery - 1)
+	if got := term.String(); got != "" {
+		t.Fatalf("written between two looks at the clock: %q", got)
+	}
+	write(1)
+	if got := term.String(); got != want.String() {
+		t.Fatalf("after half the delay the writer wrote %q, want %q", got, want.String())
 	}
 }
