@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"sockbench/capture"
+	"sockbench/internal/testpeer"
 	"sockbench/netcore"
 )
 
@@ -170,33 +171,19 @@ func bytesOf(s *capture.Store, d capture.Dir) []byte {
 	return out
 }
 
-// upstreamPeer is a Go net listener serving each connection with serve;
-// it stops with the test.
+// upstreamPeer is a Go net listener serving each connection with serve
+// (testpeer.Serve, with a deadline on each connection); it stops with the
+// test.
 func upstreamPeer(t testing.TB, network, address string, serve func(net.Conn)) string {
 	t.Helper()
-	ln, err := net.Listen(network, address)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(testDeadline))
-				serve(c)
-			})
-		}
+	at := testpeer.Serve(t, network, address, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(testDeadline))
+		serve(c)
 	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	if network == "unix" {
 		return "unix:" + address
 	}
-	return ln.Addr().String()
+	return at.String()
 }
 
 // readAll reads until EOF or an error, and returns both.
